@@ -1,0 +1,41 @@
+"""Small measuring helpers shared by the benchmarks in this folder."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Timing:
+    seconds: float = 0.0
+
+
+@contextmanager
+def timed() -> Iterator[Timing]:
+    """``with timed() as t: ...`` then ``t.seconds``."""
+    timing = Timing()
+    start = time.perf_counter()
+    try:
+        yield timing
+    finally:
+        timing.seconds = time.perf_counter() - start
+
+
+def sizes_from_argv(default: list[int]) -> list[int]:
+    """Record counts given on the command line (``1e5`` and ``100_000`` both work)."""
+    return [int(float(a.replace("_", ""))) for a in sys.argv[1:]] or default
+
+
+def row(*cells: object, width: int = 14) -> str:
+    """One line of a plain, aligned results table."""
+    return "".join(f"{c:>{width}}" if not isinstance(c, str) else f"{c:<{width}}" for c in cells)
