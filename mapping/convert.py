@@ -135,9 +135,7 @@ class ObjectConverter:
             else:
                 values[plan.name] = value
         source = Provenance(self.crm, record.object_type, record.id, record.updated_at)
-        return self.entity(
-            id=record.id, custom=MappingProxyType(custom), source=source, **values
-        )
+        return self.entity(id=record.id, custom=MappingProxyType(custom), source=source, **values)
 
     def to_native(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Common field -> value changes as a native record body. Raises ``KeyError`` for a

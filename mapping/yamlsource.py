@@ -180,7 +180,9 @@ def validation_problems(
             ctx = item.get("ctx", {})
             key = str(ctx.get("discriminator", "")).strip("'")
             loc = document.resolve((*prefix, *item["loc"], key))
-            message = f"unknown {key} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+            message = (
+                f"unknown {key} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+            )
         elif kind == "union_tag_not_found":
             key = str(item.get("ctx", {}).get("discriminator", "")).strip("'")
             message = f"required key {key!r} is missing"

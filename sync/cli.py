@@ -34,7 +34,9 @@ class Output:
             for line in lines:
                 click.echo(line)
 
-    def fail(self, code: int, message: str, problems: list[dict[str, Any]] | None = None) -> NoReturn:
+    def fail(
+        self, code: int, message: str, problems: list[dict[str, Any]] | None = None
+    ) -> NoReturn:
         if self.as_json:
             click.echo(json.dumps({"ok": False, "error": message, "problems": problems or []}))
         else:
@@ -69,16 +71,25 @@ def _load(output: Output, path: Path | None) -> LoadedConfig:
 
 
 config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), default=None,
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
     help=f"The config file [default: {DEFAULT_CONFIG}].",
 )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON document).")
 @click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
-    show_default=True, help="The config file (each command also takes --config).",
+    "--json", "as_json", is_flag=True, help="Machine-readable output (one JSON document)."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The config file (each command also takes --config).",
 )
 @click.version_option(package_name="crmsync")
 @click.pass_context
@@ -109,7 +120,9 @@ def check(output: Output, config_path: Path | None) -> None:
         }
         for name, converter in loaded.mapping.objects.items()
     }
-    source = str(config.mapping.file) if config.mapping.file else f"shipped {config.crm.kind} default"
+    source = (
+        str(config.mapping.file) if config.mapping.file else f"shipped {config.crm.kind} default"
+    )
     overrides = sum(len(o.fields) for o in config.mapping.overrides.values())
     document = {
         "ok": True,
@@ -124,7 +137,9 @@ def check(output: Output, config_path: Path | None) -> None:
         f"ok  config {config_path}: {config.crm.kind}, auth {config.crm.auth.mode}, "
         f"job {config.job!r}",
         f"ok  mapping ({source}, {overrides} field override{'s' * (overrides != 1)}): "
-        + ", ".join(f"{n} → {o['native_object']} ({o['fields']} fields)" for n, o in objects.items()),
+        + ", ".join(
+            f"{n} → {o['native_object']} ({o['fields']} fields)" for n, o in objects.items()
+        ),
         "--  CRM field list: not checked (no connector in this release can reach the CRM yet)",
     ]
     output.result(document, lines)
@@ -156,8 +171,10 @@ def config_init(output: Output, crm: str, out: Path, force: bool) -> None:
     out.write_text(starter_config(crm), encoding="utf-8")
     output.result(
         {"ok": True, "written": str(out), "crm": crm},
-        [f"wrote {out} for {crm}; set the environment variables it names, then run "
-         f"`crmsync check --config {out}`"],
+        [
+            f"wrote {out} for {crm}; set the environment variables it names, then run "
+            f"`crmsync check --config {out}`"
+        ],
     )
 
 
@@ -181,7 +198,8 @@ _LATER = {
 
 def _not_yet(name: str, summary: str) -> click.Command:
     @click.command(
-        name, help=f"{summary[0].upper()}{summary[1:]} (not available yet).",
+        name,
+        help=f"{summary[0].upper()}{summary[1:]} (not available yet).",
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     )
     @pass_output

@@ -199,7 +199,11 @@ class StateStore:
         with self.engine.begin() as connection:
             connection.execute(
                 insert(runs_table).values(
-                    id=run_id, job=job, command=command, started_at=_now(), status="running",
+                    id=run_id,
+                    job=job,
+                    command=command,
+                    started_at=_now(),
+                    status="running",
                     counts={},
                 )
             )
@@ -220,8 +224,13 @@ class StateStore:
         with self.engine.connect() as connection:
             return [
                 RunRecord(
-                    row.id, row.job, row.command, _aware(row.started_at),  # type: ignore[arg-type]
-                    _aware(row.finished_at), row.status, row.counts,
+                    row.id,
+                    row.job,
+                    row.command,
+                    _aware(row.started_at),  # type: ignore[arg-type]
+                    _aware(row.finished_at),
+                    row.status,
+                    row.counts,
                 )
                 for row in connection.execute(query)
             ]
@@ -244,8 +253,11 @@ class StateStore:
             )
             connection.execute(
                 insert(cursors_table).values(
-                    job=job, object_type=object_type, updated_at=cursor.updated_at.astimezone(UTC),
-                    record_id=cursor.id, run_id=run_id,
+                    job=job,
+                    object_type=object_type,
+                    updated_at=cursor.updated_at.astimezone(UTC),
+                    record_id=cursor.id,
+                    run_id=run_id,
                 )
             )
 
@@ -254,8 +266,11 @@ class StateStore:
         """Insert or replace records in the mirror (deleted ones are kept, flagged)."""
         rows = [
             {
-                "job": job, "object_type": r.object_type, "record_id": r.id,
-                "updated_at": r.updated_at.astimezone(UTC), "deleted": r.deleted,
+                "job": job,
+                "object_type": r.object_type,
+                "record_id": r.id,
+                "updated_at": r.updated_at.astimezone(UTC),
+                "deleted": r.deleted,
                 "fields": json.loads(json.dumps(dict(r.fields), default=str)),
                 "associations": {k: list(v) for k, v in r.associations.items()},
             }
@@ -278,7 +293,9 @@ class StateStore:
             connection.execute(insert(table), rows)
         return len(rows)
 
-    def records(self, job: str, object_type: str, *, deleted: bool = False) -> Iterator[SourceRecord]:
+    def records(
+        self, job: str, object_type: str, *, deleted: bool = False
+    ) -> Iterator[SourceRecord]:
         """The mirror's records of one object type (live ones unless ``deleted``)."""
         table = mirror_table
         query = (
@@ -291,7 +308,9 @@ class StateStore:
         with self.engine.connect() as connection:
             for row in connection.execute(query.execution_options(yield_per=2000)):
                 yield SourceRecord(
-                    object_type=row.object_type, id=row.record_id, fields=row.fields,
+                    object_type=row.object_type,
+                    id=row.record_id,
+                    fields=row.fields,
                     updated_at=_aware(row.updated_at),  # type: ignore[arg-type]
                     deleted=row.deleted,
                     associations={k: tuple(v) for k, v in row.associations.items()},
@@ -306,16 +325,24 @@ class StateStore:
             for entry in entries:
                 result = connection.execute(
                     insert(journal_table).values(
-                        run_id=run_id, job=job, object_type=entry.object_type,
-                        record_id=entry.record_id, field=entry.field, before=entry.before,
-                        after=entry.after, status=entry.status, message=entry.message,
+                        run_id=run_id,
+                        job=job,
+                        object_type=entry.object_type,
+                        record_id=entry.record_id,
+                        field=entry.field,
+                        before=entry.before,
+                        after=entry.after,
+                        status=entry.status,
+                        message=entry.message,
                         recorded_at=now,
                     )
                 )
                 ids.append(result.inserted_primary_key[0])  # type: ignore[index]
         return ids
 
-    def mark_journal(self, entry_ids: Iterable[int], status: str, message: str | None = None) -> None:
+    def mark_journal(
+        self, entry_ids: Iterable[int], status: str, message: str | None = None
+    ) -> None:
         ids = list(entry_ids)
         with self.engine.begin() as connection:
             for start in range(0, len(ids), 500):
@@ -326,13 +353,25 @@ class StateStore:
                 )
 
     def journal_of_run(self, run_id: str) -> list[tuple[int, JournalEntry]]:
-        query = select(journal_table).where(journal_table.c.run_id == run_id).order_by(
-            journal_table.c.id
+        query = (
+            select(journal_table)
+            .where(journal_table.c.run_id == run_id)
+            .order_by(journal_table.c.id)
         )
         with self.engine.connect() as connection:
             return [
-                (row.id, JournalEntry(row.object_type, row.record_id, row.field, row.before,
-                                      row.after, row.status, row.message))
+                (
+                    row.id,
+                    JournalEntry(
+                        row.object_type,
+                        row.record_id,
+                        row.field,
+                        row.before,
+                        row.after,
+                        row.status,
+                        row.message,
+                    ),
+                )
                 for row in connection.execute(query)
             ]
 

@@ -64,9 +64,11 @@ def _validate(document: YamlDocument, path: Path, environ: Mapping[str, str]) ->
         raise ProblemsError([document.problem((), f"a config is a YAML mapping; this is {shape}")])
     problems: list[Problem] = []
     data = _resolve_references(document.data, (), document, environ, problems)
-    overrides = (data.get("mapping") or {}).get("overrides") if isinstance(
-        data.get("mapping"), dict
-    ) else None
+    overrides = (
+        (data.get("mapping") or {}).get("overrides")
+        if isinstance(data.get("mapping"), dict)
+        else None
+    )
     problems.extend(common_field_problems(overrides, document, ("mapping", "overrides")))
     try:
         config = Config.model_validate(data)
@@ -103,8 +105,11 @@ def _resolve_references(
         if default is not None:
             return default
         problems.append(
-            document.problem(loc, f"environment variable {name} is not set (looked in the "
-                             "environment of this process)")
+            document.problem(
+                loc,
+                f"environment variable {name} is not set (looked in the "
+                "environment of this process)",
+            )
         )
         return ""
 
@@ -125,7 +130,12 @@ def _mapping_spec(config: Config, config_path: Path, document: YamlDocument) -> 
         mapping_path = default_mapping_path(config.crm.kind)
     spec, _ = load_mapping(mapping_path)
     if spec.crm != config.crm.kind:
-        raise ProblemsError([document.problem(
-            ("mapping", "file"), f"{mapping_path} maps {spec.crm}, but crm.kind is {config.crm.kind}"
-        )])
+        raise ProblemsError(
+            [
+                document.problem(
+                    ("mapping", "file"),
+                    f"{mapping_path} maps {spec.crm}, but crm.kind is {config.crm.kind}",
+                )
+            ]
+        )
     return apply_overrides(spec, config.mapping.overrides)

@@ -168,8 +168,9 @@ class WriteBackSettings(_Strict):
         description="prefix of every tag crmsync adds; tags without it are never touched",
     )
     tag_field: str | None = Field(
-        None, description="field holding tags (default: HubSpot 'tags', Salesforce 'Tags__c', "
-        "Zoho native tags)"
+        None,
+        description="field holding tags (default: HubSpot 'tags', Salesforce 'Tags__c', "
+        "Zoho native tags)",
     )
     fields: dict[str, str] = Field(
         default_factory=dict,
@@ -178,7 +179,9 @@ class WriteBackSettings(_Strict):
     native_lifecycle: bool = Field(
         False, description="also write the segment into the CRM's own lifecycle field"
     )
-    create_tasks: bool = Field(True, description="follow-up tasks for detractors and whales at risk")
+    create_tasks: bool = Field(
+        True, description="follow-up tasks for detractors and whales at risk"
+    )
 
 
 class StateSettings(_Strict):
@@ -203,7 +206,9 @@ class RunSettings(_Strict):
         None, pattern=r"^[\w.-]{1,64}$", description="name of this sync job in the state store"
     )
     objects: list[ObjectName] = Field(default_factory=lambda: list(_ALL_OBJECTS))
-    lookback_minutes: int = Field(10, ge=0, description="re-read changes this far before the cursor")
+    lookback_minutes: int = Field(
+        10, ge=0, description="re-read changes this far before the cursor"
+    )
     timeout_seconds: float = Field(30, gt=0)
     max_retries: int = Field(5, ge=0, le=20)
     log_level: Literal["debug", "info", "warning", "error"] = "info"

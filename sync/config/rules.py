@@ -22,7 +22,9 @@ Days = int
 class LifecycleRules(_Section):
     """Lifecycle segments (playbook §2)."""
 
-    evangelist_min_won_deals: int = Field(3, ge=1, description="recurring: at least this many won deals")
+    evangelist_min_won_deals: int = Field(
+        3, ge=1, description="recurring: at least this many won deals"
+    )
     evangelist_top_customer_share: Share = Field(
         0.20, gt=0, le=1, description="significant revenue: within this top share of customers"
     )
@@ -90,7 +92,9 @@ class LeadScoreRules(_Section):
 
 
 class MicroMomentRules(_Section):
-    days_before: Days = Field(7, ge=0, description="tag birthdays/anniversaries this many days before")
+    days_before: Days = Field(
+        7, ge=0, description="tag birthdays/anniversaries this many days before"
+    )
 
 
 class EnrichmentRules(_Section):
@@ -104,7 +108,9 @@ class HygieneRules(_Section):
     """Validation, completeness and obsolete records (playbook §4)."""
 
     default_region: str | None = Field(
-        None, pattern=r"^[A-Z]{2}$", description="phone region when a record has no country (ISO 3166)"
+        None,
+        pattern=r"^[A-Z]{2}$",
+        description="phone region when a record has no country (ISO 3166)",
     )
     check_deliverability: bool = Field(False, description="DNS lookups for email domains")
     obsolete_inactive_years: int = Field(3, ge=1)
@@ -117,7 +123,9 @@ class HygieneRules(_Section):
 class DuplicateRules(_Section):
     """Duplicate detection (playbook §4)."""
 
-    match_threshold: float = Field(0.9, gt=0, lt=1, description="match probability to link two records")
+    match_threshold: float = Field(
+        0.9, gt=0, lt=1, description="match probability to link two records"
+    )
     survivor: Literal["oldest", "most_complete", "most_recent_activity"] = "most_complete"
     action: Literal["tag", "merge"] = Field("tag", description="merge needs the CRM's merge API")
 

@@ -30,11 +30,18 @@ def record(object_type: str, fields: dict, associations: dict | None = None) -> 
 
 def test_hubspot_contact_reads_into_the_common_model() -> None:
     native = {
-        "firstname": "José", "lastname": "Núñez", "email": "  Jose.Nunez@Example.COM ",
-        "phone": "+34 612 34 56 78", "date_of_birth": "1985-07-14",
-        "lastmodifieddate": "2024-03-01T12:30:00.000Z", "hs_email_optout": "false",
-        "nps_score": "9", "tags": "vip;newsletter", "lifecyclestage": "marketingqualifiedlead",
-        "hs_email_last_open_date": "1709296200000", "company": "",
+        "firstname": "José",
+        "lastname": "Núñez",
+        "email": "  Jose.Nunez@Example.COM ",
+        "phone": "+34 612 34 56 78",
+        "date_of_birth": "1985-07-14",
+        "lastmodifieddate": "2024-03-01T12:30:00.000Z",
+        "hs_email_optout": "false",
+        "nps_score": "9",
+        "tags": "vip;newsletter",
+        "lifecyclestage": "marketingqualifiedlead",
+        "hs_email_last_open_date": "1709296200000",
+        "company": "",
     }
     contact = compiled("hubspot")["contact"].to_common(
         record("contacts", native, {"companies": ("7", "8")})
@@ -54,9 +61,14 @@ def test_hubspot_contact_reads_into_the_common_model() -> None:
 
 def test_salesforce_deal_maps_stages_and_junction_contacts() -> None:
     native = {
-        "Name": "Renewal", "Amount": 1200.5, "CurrencyIsoCode": "EUR",
-        "StageName": "Proposal/Price Quote", "CloseDate": "2024-04-30", "AccountId": "001A",
-        "Products__c": "Pro Plan;Training", "SystemModstamp": "2024-03-01T12:30:00.000+0000",
+        "Name": "Renewal",
+        "Amount": 1200.5,
+        "CurrencyIsoCode": "EUR",
+        "StageName": "Proposal/Price Quote",
+        "CloseDate": "2024-04-30",
+        "AccountId": "001A",
+        "Products__c": "Pro Plan;Training",
+        "SystemModstamp": "2024-03-01T12:30:00.000+0000",
     }
     deal = compiled("salesforce")["deal"].to_common(
         record("Opportunity", native, {"Contact": ("003A", "003B")})
@@ -76,9 +88,12 @@ def test_unmapped_stage_falls_back_to_open() -> None:
 
 def test_zoho_lookups_and_native_tags() -> None:
     native = {
-        "Last_Name": "Peña", "Owner": {"id": "900", "name": "Ana"},
-        "Account_Name": {"id": "555", "name": "Acme S.L."}, "Tag": [{"name": "VIP", "id": "1"}],
-        "Modified_Time": "2024-03-01T18:00:00+05:30", "Lead_Source": "Referral",
+        "Last_Name": "Peña",
+        "Owner": {"id": "900", "name": "Ana"},
+        "Account_Name": {"id": "555", "name": "Acme S.L."},
+        "Tag": [{"name": "VIP", "id": "1"}],
+        "Modified_Time": "2024-03-01T18:00:00+05:30",
+        "Lead_Source": "Referral",
     }
     contact = compiled("zoho")["contact"].to_common(record("Contacts", native))
     assert contact.owner_id == "900"
@@ -91,17 +106,38 @@ def test_zoho_lookups_and_native_tags() -> None:
 @pytest.mark.parametrize(
     ("crm", "expected"),
     [
-        ("hubspot", {"email": "ana@example.com", "tags": "crmsync:lead;vip",
-                     "lifecyclestage": "salesqualifiedlead"}),
-        ("salesforce", {"Email": "ana@example.com", "Tags__c": "crmsync:lead;vip",
-                        "Lifecycle_Stage__c": "QUALIFIED"}),
-        ("zoho", {"Email": "ana@example.com", "Tag": [{"name": "crmsync:lead"}, {"name": "vip"}],
-                  "Lifecycle_Stage": "QUALIFIED"}),
+        (
+            "hubspot",
+            {
+                "email": "ana@example.com",
+                "tags": "crmsync:lead;vip",
+                "lifecyclestage": "salesqualifiedlead",
+            },
+        ),
+        (
+            "salesforce",
+            {
+                "Email": "ana@example.com",
+                "Tags__c": "crmsync:lead;vip",
+                "Lifecycle_Stage__c": "QUALIFIED",
+            },
+        ),
+        (
+            "zoho",
+            {
+                "Email": "ana@example.com",
+                "Tag": [{"name": "crmsync:lead"}, {"name": "vip"}],
+                "Lifecycle_Stage": "QUALIFIED",
+            },
+        ),
     ],
 )
 def test_changes_are_written_in_the_crms_own_shape(crm: str, expected: dict) -> None:
-    changes = {"email": "ana@example.com", "tags": frozenset({"vip", "crmsync:lead"}),
-               "lifecycle_stage": "QUALIFIED"}
+    changes = {
+        "email": "ana@example.com",
+        "tags": frozenset({"vip", "crmsync:lead"}),
+        "lifecycle_stage": "QUALIFIED",
+    }
     assert compiled(crm)["contact"].to_native(changes) == expected
 
 
@@ -109,8 +145,13 @@ def test_changes_are_written_in_the_crms_own_shape(crm: str, expected: dict) -> 
 def test_written_values_read_back_unchanged(crm: str) -> None:
     """What crmsync writes and then reads again must not look like a new change."""
     converter = compiled(crm)["contact"]
-    written = {"email": "ana@example.com", "tags": frozenset({"a", "b"}), "phone": "+34612345678",
-               "lifecycle_stage": "CUSTOMER", "country": "ES"}
+    written = {
+        "email": "ana@example.com",
+        "tags": frozenset({"a", "b"}),
+        "phone": "+34612345678",
+        "lifecycle_stage": "CUSTOMER",
+        "country": "ES",
+    }
     native = converter.to_native(written)
     read_back = converter.to_common(record(converter.native_object, native))
     assert {name: converter.get(read_back, name) for name in written} == written

@@ -54,8 +54,16 @@ def test_numbers_and_booleans_as_crms_send_them() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "raw"),
-    [("int", "4.5"), ("int", "forty"), ("bool", "maybe"), ("datetime", "yesterday"),
-     ("date", "2024-02-30"), ("decimal", "NaN"), ("int", True), ("set", {"a": 1})],
+    [
+        ("int", "4.5"),
+        ("int", "forty"),
+        ("bool", "maybe"),
+        ("datetime", "yesterday"),
+        ("date", "2024-02-30"),
+        ("decimal", "NaN"),
+        ("int", True),
+        ("set", {"a": 1}),
+    ],
 )
 def test_unreadable_values_raise_a_value_error_that_says_why(kind: str, raw: object) -> None:
     with pytest.raises(ValueError, match="expected"):
@@ -63,9 +71,15 @@ def test_unreadable_values_raise_a_value_error_that_says_why(kind: str, raw: obj
 
 
 anything = st.one_of(
-    st.none(), st.text(max_size=30), st.integers(), st.booleans(),
-    st.floats(allow_nan=True, allow_infinity=True), st.lists(st.text(max_size=5), max_size=4),
-    st.datetimes(timezones=st.just(UTC)), st.datetimes(), st.dates(),
+    st.none(),
+    st.text(max_size=30),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.lists(st.text(max_size=5), max_size=4),
+    st.datetimes(timezones=st.just(UTC)),
+    st.datetimes(),
+    st.dates(),
     st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30))])),
 )
 

@@ -15,9 +15,13 @@ from sync.config.starter import CRMS
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {
-    "HUBSPOT_TOKEN": "pat-na1-0000", "SALESFORCE_CLIENT_ID": "cid",
-    "SALESFORCE_CLIENT_SECRET": "shh", "SALESFORCE_REFRESH_TOKEN": "rt", "ZOHO_CLIENT_ID": "zid",
-    "ZOHO_CLIENT_SECRET": "zs", "ZOHO_REFRESH_TOKEN": "zr",
+    "HUBSPOT_TOKEN": "pat-na1-0000",
+    "SALESFORCE_CLIENT_ID": "cid",
+    "SALESFORCE_CLIENT_SECRET": "shh",
+    "SALESFORCE_REFRESH_TOKEN": "rt",
+    "ZOHO_CLIENT_ID": "zid",
+    "ZOHO_CLIENT_SECRET": "zs",
+    "ZOHO_REFRESH_TOKEN": "zr",
 }
 
 
@@ -71,7 +75,13 @@ def test_config_schema_is_json_schema_an_editor_can_use() -> None:
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert schema["required"] == ["crm"]
     assert set(schema["properties"]) == {
-        "version", "crm", "mapping", "rules", "write_back", "state", "run"
+        "version",
+        "crm",
+        "mapping",
+        "rules",
+        "write_back",
+        "state",
+        "run",
     }
     secret = schema["$defs"]["HubSpotPrivateApp"]["properties"]["token"]
     assert secret.get("writeOnly") is True and secret.get("format") == "password"

@@ -30,7 +30,9 @@ def test_a_new_store_creates_its_folder_and_current_schema(url: str, tmp_path: P
 
 def test_cursors_survive_reopening_and_stay_utc(url: str) -> None:
     store = StateStore(url)
-    store.save_cursor("job", "contacts", Cursor(T0.astimezone(timezone(timedelta(hours=2))), "9"), None)
+    store.save_cursor(
+        "job", "contacts", Cursor(T0.astimezone(timezone(timedelta(hours=2))), "9"), None
+    )
     store.save_cursor("job", "contacts", Cursor(T0 + timedelta(minutes=5), "11"), None)
     store.close()
     reopened = StateStore(url)
@@ -41,14 +43,22 @@ def test_cursors_survive_reopening_and_stay_utc(url: str) -> None:
 
 def test_the_mirror_replaces_records_and_keeps_deletes_apart(url: str) -> None:
     store = StateStore(url)
-    store.save_records("job", [
-        SourceRecord("contacts", "1", {"email": "a@x.io"}, T0, associations={"companies": ("7",)}),
-        SourceRecord("contacts", "2", {"email": "b@x.io"}, T0),
-    ])
-    store.save_records("job", [
-        SourceRecord("contacts", "1", {"email": "new@x.io"}, T0 + timedelta(hours=1)),
-        SourceRecord("contacts", "2", {}, T0 + timedelta(hours=1), deleted=True),
-    ])
+    store.save_records(
+        "job",
+        [
+            SourceRecord(
+                "contacts", "1", {"email": "a@x.io"}, T0, associations={"companies": ("7",)}
+            ),
+            SourceRecord("contacts", "2", {"email": "b@x.io"}, T0),
+        ],
+    )
+    store.save_records(
+        "job",
+        [
+            SourceRecord("contacts", "1", {"email": "new@x.io"}, T0 + timedelta(hours=1)),
+            SourceRecord("contacts", "2", {}, T0 + timedelta(hours=1), deleted=True),
+        ],
+    )
     live = list(store.records("job", "contacts"))
     assert [(r.id, r.fields, r.updated_at) for r in live] == [
         ("1", {"email": "new@x.io"}, T0 + timedelta(hours=1))
@@ -60,10 +70,14 @@ def test_the_mirror_replaces_records_and_keeps_deletes_apart(url: str) -> None:
 def test_runs_and_their_journal(url: str) -> None:
     store = StateStore(url)
     run_id = store.start_run("job", "sync")
-    ids = store.journal(run_id, "job", [
-        JournalEntry("contacts", "1", "email", "A@x.io", "a@x.io"),
-        JournalEntry("contacts", "1", "tags", ["vip"], ["vip", "crmsync:lead"]),
-    ])
+    ids = store.journal(
+        run_id,
+        "job",
+        [
+            JournalEntry("contacts", "1", "email", "A@x.io", "a@x.io"),
+            JournalEntry("contacts", "1", "tags", ["vip"], ["vip", "crmsync:lead"]),
+        ],
+    )
     store.mark_journal(ids[:1], "written")
     store.mark_journal(ids[1:], "failed", "INVALID_OPTION")
     store.finish_run(run_id, "ok", {"written": 1, "failed": 1})
@@ -96,12 +110,16 @@ def test_a_lock_left_by_a_dead_run_expires(url: str) -> None:
 def test_a_schema_from_a_newer_crmsync_is_refused(url: str) -> None:
     store = StateStore(url)
     with store.engine.begin() as connection:
-        connection.execute(text("UPDATE crmsync_meta SET value = '99' WHERE key = 'schema_version'"))
+        connection.execute(
+            text("UPDATE crmsync_meta SET value = '99' WHERE key = 'schema_version'")
+        )
     with pytest.raises(StateError, match="schema version 99, newer than this crmsync"):
         StateStore(url)
 
 
-def test_an_older_schema_is_upgraded_step_by_step(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_older_schema_is_upgraded_step_by_step(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     StateStore(url).close()
     steps: list[int] = []
 

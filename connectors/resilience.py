@@ -1,0 +1,163 @@
+"""What keeps a long sync alive: retries with backoff and jitter that honour ``Retry-After``,
+a client-side rate limiter sized to the account's limit, and access tokens refreshed before
+they expire and at most once per 401.
+
+Adapters translate their vendor's errors into :class:`RetryableError` (with ``retry_after``
+when the vendor says how long to wait), :class:`StopRunError` / :class:`AuthError`, and use
+:func:`call_with_retries` around each request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from connectors.types import AuthError, RetryableError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Throttled(RetryableError):
+    """The CRM refused the request for its rate limit; ``retry_after`` in seconds if said."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TokenExpired(Exception):
+    """A 401 that a fresh access token may cure (adapters raise it; never leaves a connector)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry transient failures."""
+
+    attempts: int = 6
+    initial_wait: float = 0.5
+    max_wait: float = 30.0
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return min(float(retry_after), self.max_wait * 4)
+        backoff = wait_random_exponential(multiplier=self.initial_wait, max=self.max_wait)
+        return float(backoff(state))
+
+    def run(self, call: Callable[[], T], what: str) -> T:
+        """``call()``, retried on :class:`RetryableError` with backoff and jitter."""
+
+        def note(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0
+            log.warning(
+                "%s failed (%s); retry %d in %.1fs", what, error, state.attempt_number, wait
+            )
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(RetryableError),
+            before_sleep=note,
+            reraise=True,
+        )
+        return retrying(call)
+
+
+class RateLimiter:
+    """A sliding-window limiter: at most ``limit`` requests in any ``interval`` seconds.
+
+    ``limit`` can be set from configuration or learned from the CRM's rate-limit headers
+    (:meth:`learn`); ``None`` means unlimited until learned. Thread-safe.
+    """
+
+    def __init__(self, limit: int | None, interval: float, *, headroom: float = 0.0):
+        self.limit = limit
+        self.interval = interval
+        self.headroom = headroom  # share of the limit left unused, for other clients
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def learn(self, limit: int | None, interval: float | None = None) -> None:
+        """Adopt the limit the CRM reports, unless one was configured lower."""
+        with self._lock:
+            if limit and (self.limit is None or limit < self.limit):
+                self.limit = limit
+            if interval:
+                self.interval = interval
+
+    def acquire(self) -> None:
+        """Block until one more request fits in the window."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self.interval:
+                    self._sent.popleft()
+                allowed = (
+                    None if self.limit is None else max(1, int(self.limit * (1 - self.headroom)))
+                )
+                if allowed is None or len(self._sent) < allowed:
+                    self._sent.append(now)
+                    return
+                pause = self.interval - (now - self._sent[0]) + 0.001
+            self.waited += pause
+            time.sleep(pause)
+
+
+class TokenSource:
+    """An access token, refreshed ``margin`` seconds before it expires and on demand after a
+    401 — once: a second 401 in a row with a fresh token is an :class:`AuthError`."""
+
+    def __init__(self, fetch: Callable[[], tuple[str, float | None]], *, margin: float = 60.0):
+        self._fetch = fetch  # returns (token, lifetime in seconds or None for no expiry)
+        self._margin = margin
+        self._token: str | None = None
+        self._expires_at: float | None = None
+        self._lock = threading.Lock()
+        self.refreshes = 0
+
+    def token(self) -> str:
+        with self._lock:
+            expired = self._expires_at is not None and time.monotonic() >= self._expires_at
+            if self._token is None or expired:
+                self._refresh()
+            assert self._token is not None
+            return self._token
+
+    def _refresh(self) -> None:
+        token, lifetime = self._fetch()
+        self.refreshes += 1
+        self._token = token
+        self._expires_at = (
+            None if lifetime is None else time.monotonic() + max(lifetime - self._margin, 0)
+        )
+
+    def with_token(self, call: Callable[[str], T]) -> T:
+        """``call(token)``; on :class:`TokenExpired`, one refresh and one more try."""
+        try:
+            return call(self.token())
+        except TokenExpired:
+            with self._lock:
+                self._refresh()
+                token = self._token
+            assert token is not None
+            try:
+                return call(token)
+            except TokenExpired as exc:
+                raise AuthError("the CRM refused a freshly refreshed access token") from exc

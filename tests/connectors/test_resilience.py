@@ -1,0 +1,110 @@
+"""Retries honour Retry-After and give up cleanly; the rate limiter never lets more than its
+limit through a window; tokens are refreshed before expiry and only once per 401."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from connectors.resilience import RateLimiter, RetryPolicy, Throttled, TokenExpired, TokenSource
+from connectors.types import AuthError, RetryableError, StopRunError
+
+
+def test_retries_transient_errors_then_succeeds() -> None:
+    calls = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise RetryableError("502")
+        return "ok"
+
+    assert RetryPolicy(attempts=5, initial_wait=0.001, max_wait=0.01).run(flaky, "read") == "ok"
+    assert len(calls) == 3
+
+
+def test_retry_after_is_the_wait() -> None:
+    started = time.monotonic()
+    calls = []
+
+    def throttled_once() -> str:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise Throttled("429", retry_after=0.3)
+        return "ok"
+
+    RetryPolicy(initial_wait=5, max_wait=5).run(throttled_once, "search")
+    assert 0.28 <= calls[1] - calls[0] < 1.0
+    assert time.monotonic() - started < 2
+
+
+def test_gives_up_after_the_last_attempt_with_the_last_error() -> None:
+    def always() -> None:
+        raise RetryableError("still down")
+
+    with pytest.raises(RetryableError, match="still down"):
+        RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.001).run(always, "x")
+
+
+def test_errors_that_are_not_transient_are_not_retried() -> None:
+    calls = []
+
+    def forbidden() -> None:
+        calls.append(1)
+        raise StopRunError("403 missing scopes")
+
+    with pytest.raises(StopRunError):
+        RetryPolicy(attempts=5, initial_wait=0.001).run(forbidden, "x")
+    assert calls == [1]
+
+
+def test_rate_limiter_keeps_every_window_within_the_limit() -> None:
+    limiter = RateLimiter(limit=5, interval=0.2)
+    stamps = []
+    for _ in range(12):
+        limiter.acquire()
+        stamps.append(time.monotonic())
+    for i, stamp in enumerate(stamps):
+        in_window = [s for s in stamps[i:] if s - stamp < 0.2]
+        assert len(in_window) <= 5
+    assert limiter.waited > 0.3  # 12 requests at 5 per 0.2 s need at least two pauses
+
+
+def test_rate_limiter_learns_a_lower_limit_from_the_crm() -> None:
+    limiter = RateLimiter(limit=None, interval=10)
+    limiter.learn(190, 10)
+    assert limiter.limit == 190
+    limiter.learn(250)
+    assert limiter.limit == 190  # never raised above what was learned or configured
+
+
+def test_tokens_are_refreshed_before_they_expire() -> None:
+    issued = iter(["t1", "t2", "t3"])
+    source = TokenSource(lambda: (next(issued), 0.15), margin=0.1)
+    assert source.token() == "t1"
+    assert source.token() == "t1"
+    time.sleep(0.06)
+    assert source.token() == "t2"
+
+
+def test_a_401_refreshes_once_and_a_second_401_stops() -> None:
+    issued = iter(["old", "new", "newer"])
+    source = TokenSource(lambda: (next(issued), None))
+    seen = []
+
+    def call(token: str) -> str:
+        seen.append(token)
+        if token == "old":
+            raise TokenExpired
+        return token
+
+    assert source.with_token(call) == "new"
+
+    def always_401(token: str) -> str:
+        seen.append(token)
+        raise TokenExpired
+
+    with pytest.raises(AuthError, match="freshly refreshed"):
+        source.with_token(always_401)
+    assert seen == ["old", "new", "new", "newer"]  # one refresh per 401, never a loop
