@@ -15,6 +15,7 @@ from connectors.types import (
     RetryableError,
     SourceRecord,
     StopRunError,
+    TaskRequest,
     WriteResult,
 )
 
@@ -30,5 +31,6 @@ __all__ = [
     "RetryableError",
     "SourceRecord",
     "StopRunError",
+    "TaskRequest",
     "WriteResult",
 ]

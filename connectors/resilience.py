@@ -144,8 +144,10 @@ class TokenSource:
         token, lifetime = self._fetch()
         self.refreshes += 1
         self._token = token
+        # refresh a margin early, but never sooner than nine tenths into a short lifetime
+        early = None if lifetime is None else min(self._margin, lifetime / 10)
         self._expires_at = (
-            None if lifetime is None else time.monotonic() + max(lifetime - self._margin, 0)
+            None if lifetime is None or early is None else time.monotonic() + lifetime - early
         )
 
     def with_token(self, call: Callable[[str], T]) -> T:

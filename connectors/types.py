@@ -86,12 +86,32 @@ class SourceRecord:
 
 @dataclass(frozen=True, slots=True)
 class RecordUpdate:
-    """Changes to write to one record, in native names and values."""
+    """Changes to write to one record, in native names and values.
+
+    Tags are changed by delta: only ``tags_add`` and ``tags_remove`` are touched, and only
+    inside crmsync's namespace. CRMs that keep tags in a field need the record's tags as last
+    read (``current_tags``) to write the new whole value; the others ignore it.
+    """
 
     id: str
     fields: Mapping[str, Any] = field(default_factory=dict)
     tags_add: frozenset[str] = frozenset()
     tags_remove: frozenset[str] = frozenset()
+    current_tags: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRequest:
+    """A follow-up task to create for a person, at most once per ``key``."""
+
+    key: str
+    subject: str
+    due: datetime
+    owner_id: str | None
+    related_object: str  # native object type of the record it is about (e.g. "contacts")
+    related_id: str
+    priority: Literal["HIGH", "MEDIUM", "LOW"] = "HIGH"
+    body: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,15 +156,42 @@ class Connector(Protocol):
     """What every CRM adapter provides. Pages, batches, retries and tokens stay inside."""
 
     name: ClassVar[str]
+    #: native object type -> custom fields the connector itself needs (e.g. a task key)
+    support_fields: ClassVar[Mapping[str, tuple[FieldSchema, ...]]]
 
     def describe(self, object_type: str) -> ObjectSchema: ...
 
     def read(
-        self, object_type: str, *, fields: Sequence[str], since: Cursor | None = None
-    ) -> Iterator[SourceRecord]: ...
+        self,
+        object_type: str,
+        *,
+        fields: Sequence[str],
+        since: Cursor | None = None,
+        associations: Sequence[str] = (),
+    ) -> Iterator[SourceRecord]:
+        """Every record (``since=None``) or those changed at or after ``since.updated_at``,
+        deleted ones included (flagged), with the ids of the associated object types asked
+        for."""
+        ...
 
     def read_by_ids(
-        self, object_type: str, ids: Sequence[str], fields: Sequence[str]
+        self,
+        object_type: str,
+        ids: Sequence[str],
+        fields: Sequence[str],
+        associations: Sequence[str] = (),
     ) -> Iterator[SourceRecord]: ...
 
     def write(self, object_type: str, updates: Sequence[RecordUpdate]) -> WriteResult: ...
+
+    def existing_tasks(self, keys: Sequence[str]) -> dict[str, str]:
+        """Task key -> task id, for the keys that already have a task."""
+        ...
+
+    def create_tasks(self, tasks: Sequence[TaskRequest]) -> WriteResult:
+        """Create tasks, skipping keys that already have one (outcome ids are the keys)."""
+        ...
+
+    def create_fields(self, object_type: str, fields: Sequence[FieldSchema]) -> list[str]:
+        """Create custom fields the CRM lacks (idempotent); returns the names created."""
+        ...

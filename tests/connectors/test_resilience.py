@@ -81,10 +81,10 @@ def test_rate_limiter_learns_a_lower_limit_from_the_crm() -> None:
 
 def test_tokens_are_refreshed_before_they_expire() -> None:
     issued = iter(["t1", "t2", "t3"])
-    source = TokenSource(lambda: (next(issued), 0.15), margin=0.1)
+    source = TokenSource(lambda: (next(issued), 0.5), margin=60)
     assert source.token() == "t1"
     assert source.token() == "t1"
-    time.sleep(0.06)
+    time.sleep(0.46)  # nine tenths of the lifetime: refreshed before it runs out
     assert source.token() == "t2"
 
 
