@@ -7,76 +7,15 @@ machine-readable output. Exit codes are in :mod:`sync.exitcodes`.
 from __future__ import annotations
 
 import json
-import sys
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
-from mapping.yamlsource import ProblemsError
 from sync import exitcodes
-from sync.config import DEFAULT_CONFIG, Config, LoadedConfig, load_config
+from sync.cli_common import Output, config_option, load_or_exit, pass_output
+from sync.cli_run import COMMANDS
+from sync.config import DEFAULT_CONFIG, Config
 from sync.config.starter import CRMS, starter_config
-
-
-class Output:
-    """Where a command's results go: plain lines for people, one JSON document for machines."""
-
-    def __init__(self, as_json: bool, config_path: Path):
-        self.as_json = as_json
-        self.config_path = config_path
-
-    def result(self, document: dict[str, Any], lines: list[str]) -> None:
-        if self.as_json:
-            click.echo(json.dumps(document, indent=2, default=str))
-        else:
-            for line in lines:
-                click.echo(line)
-
-    def fail(
-        self, code: int, message: str, problems: list[dict[str, Any]] | None = None
-    ) -> NoReturn:
-        if self.as_json:
-            click.echo(json.dumps({"ok": False, "error": message, "problems": problems or []}))
-        else:
-            click.echo(f"error: {message}", err=True)
-            for problem in problems or []:
-                click.echo(f"  {_problem_line(problem)}", err=True)
-        sys.exit(code)
-
-
-def _problem_line(problem: dict[str, Any]) -> str:
-    where = f"{problem['file']}:{problem['line']}" if problem.get("line") else problem["file"]
-    path = f" {problem['path']}:" if problem.get("path") else ""
-    return f"{where}:{path} {problem['message']}"
-
-
-pass_output = click.make_pass_decorator(Output)
-
-
-def _load(output: Output, path: Path | None) -> LoadedConfig:
-    """The config at ``path`` (else the one given before the command), or exit 2 listing
-    every problem."""
-    path = path or output.config_path
-    if not path.exists():
-        hint = " (create one with `crmsync config init`)" if path == DEFAULT_CONFIG else ""
-        output.fail(exitcodes.USAGE, f"no config file at {path}{hint}")
-    try:
-        return load_config(path)
-    except ProblemsError as exc:
-        problems = [asdict(p) for p in exc.problems]
-        count = len(problems)
-        output.fail(exitcodes.USAGE, f"{path}: {count} problem{'s' * (count != 1)}", problems)
-
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=f"The config file [default: {DEFAULT_CONFIG}].",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,7 +48,7 @@ def cli(context: click.Context, as_json: bool, config_path: Path) -> None:
 @pass_output
 def check(output: Output, config_path: Path | None) -> None:
     """Validate the config and its mappings (and, with credentials, the CRM's field list)."""
-    loaded = _load(output, config_path)
+    loaded = load_or_exit(output, config_path)
     config_path = loaded.path
     config = loaded.config
     objects = {
@@ -179,16 +118,9 @@ def config_init(output: Output, crm: str, out: Path, force: bool) -> None:
 
 
 _LATER = {
-    "pull": "read the CRM into the local mirror",
-    "plan": "compute the changes the rules want, without writing",
-    "apply": "write a plan to the CRM",
-    "sync": "pull, plan and apply in one go",
-    "undo": "restore the values a run changed",
-    "runs": "list past runs",
     "audit": "the data-quality audit",
     "dedupe": "find duplicate contacts in a CSV",
     "export": "write the cleaned data as CSV for a CRM's importer",
-    "provision": "create the custom fields crmsync writes",
     "report": "the HTML report",
     "migrate": "carry a customer base to another CRM",
     "sandbox": "serve an emulated CRM on this machine",
@@ -209,6 +141,8 @@ def _not_yet(name: str, summary: str) -> click.Command:
     return command
 
 
+for _command in COMMANDS:
+    cli.add_command(_command)
 for _name, _summary in _LATER.items():
     cli.add_command(_not_yet(_name, _summary))
 

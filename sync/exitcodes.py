@@ -7,3 +7,5 @@ FAILED_RECORDS = 1
 USAGE = 2
 #: The CRM could not be reached or refused the credentials.
 CRM_UNREACHABLE = 3
+#: Another run of the same job holds the lock; this one did nothing.
+LOCKED = 4

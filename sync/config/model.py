@@ -172,9 +172,11 @@ class WriteBackSettings(_Strict):
         description="field holding tags (default: HubSpot 'tags', Salesforce 'Tags__c', "
         "Zoho native tags)",
     )
-    fields: dict[str, str] = Field(
+    fields: dict[str, str | None] = Field(
         default_factory=dict,
-        description="rule output -> native field name, overriding the CRM's default names",
+        description="rule output -> native field name, overriding the CRM's default names "
+        "(crmsync_<output> in HubSpot, Crmsync_<Output>__c in Salesforce, Crmsync_<Output> in "
+        "Zoho); null stops writing that output",
     )
     native_lifecycle: bool = Field(
         False, description="also write the segment into the CRM's own lifecycle field"

@@ -1,0 +1,51 @@
+"""Building the configured CRM's connector: the one place config meets the adapters."""
+
+from __future__ import annotations
+
+from connectors.hubspot import connect as connect_hubspot
+from connectors.hubspot import oauth_token_source, private_app_tokens
+from connectors.resilience import RetryPolicy
+from connectors.types import Connector
+from sync.config.model import Config, HubSpotOAuth, HubSpotSettings
+
+#: where each CRM keeps tags when the config does not say (Zoho: its native tags)
+DEFAULT_TAG_FIELDS = {"hubspot": "tags", "salesforce": "Tags__c", "zoho": "Tag"}
+
+
+class NotSupported(Exception):
+    """The configured CRM or auth mode has no connector in this release."""
+
+
+def tag_field(config: Config) -> str:
+    return config.write_back.tag_field or DEFAULT_TAG_FIELDS[config.crm.kind]
+
+
+def build_connector(config: Config) -> Connector:
+    """The connector for ``config.crm``; secrets are read from their SecretStr only here."""
+    crm = config.crm
+    retry = RetryPolicy(attempts=config.run.max_retries + 1)
+    namespace = config.write_back.tag_namespace
+    if isinstance(crm, HubSpotSettings):
+        ca_bundle = str(crm.ca_bundle) if crm.ca_bundle else None
+        auth = crm.auth
+        if isinstance(auth, HubSpotOAuth):
+            tokens = oauth_token_source(
+                crm.base_url,
+                auth.client_id,
+                auth.client_secret.get_secret_value(),
+                auth.refresh_token.get_secret_value(),
+                ca_bundle=ca_bundle,
+            )
+        else:
+            tokens = private_app_tokens(auth.token.get_secret_value())
+        return connect_hubspot(
+            crm.base_url,
+            tokens,
+            tag_namespace=namespace,
+            tag_field=tag_field(config),
+            ca_bundle=ca_bundle,
+            timeout=config.run.timeout_seconds,
+            retry=retry,
+            requests_per_10s=crm.requests_per_10s,
+        )
+    raise NotSupported(f"no {crm.kind} connector in this release yet")

@@ -1,0 +1,161 @@
+"""A sync job: pull, plan, apply and sync as runs recorded in the state store.
+
+Every command is a run with an id, a status and counts; commands that write (pull, apply,
+sync, undo) hold the job's lock, so two runs of one job never overlap. A run that dies leaves
+its status ``running``; the next run marks such runs ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from connectors.types import Connector
+from sync.apply import ApplyReport, apply_plan
+from sync.config import LoadedConfig
+from sync.connect import build_connector, tag_field
+from sync.plan import Plan
+from sync.planner import load_mirror, make_plan
+from sync.pull import PullReport, pull
+from sync.rules import RuleSpec, run_rules
+from sync.state import StateStore
+from sync.writeback import WriteBack
+
+log = logging.getLogger(__name__)
+UTC = timezone.utc
+
+
+@dataclass
+class SyncReport:
+    run_id: str
+    pulled: PullReport
+    plan: Plan
+    applied: ApplyReport
+
+
+class Job:
+    """One configured sync job (a CRM account and its state)."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        connector: Connector | None = None,
+        store: StateStore | None = None,
+        now: Callable[[], datetime] | None = None,
+        rules: list[RuleSpec] | None = None,
+    ):
+        self.loaded = loaded
+        self.config = loaded.config
+        self.mapping = loaded.mapping
+        self.write_back = WriteBack.from_config(self.config)
+        self._connector = connector
+        self.store = store or StateStore(self.config.state.url)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.rules = rules  # None: every registered rule
+        self.name = self.config.job
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+
+    @property
+    def connector(self) -> Connector:
+        if self._connector is None:
+            self._connector = build_connector(self.config)
+        return self._connector
+
+    # --- runs -----------------------------------------------------------------------------
+    @contextmanager
+    def run(self, command: str, *, lock: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+        """A recorded run; yields its id and the counts to fill in."""
+        if lock:
+            self.store.acquire_lock(self.name, self.owner)
+            self._mark_interrupted()
+        run_id = self.store.start_run(self.name, command)
+        counts: dict[str, Any] = {}
+        try:
+            yield run_id, counts
+        except BaseException:
+            self.store.finish_run(run_id, "failed", counts)
+            raise
+        else:
+            failed = counts.get("failed", 0) + counts.get("tasks_failed", 0)
+            self.store.finish_run(run_id, "failed_records" if failed else "ok", counts)
+        finally:
+            if lock:
+                self.store.release_lock(self.name, self.owner)
+
+    def _mark_interrupted(self) -> None:
+        """With the lock held, a run of this job still marked running has died."""
+        for run in self.store.runs(self.name, limit=20):
+            if run.status == "running" and run.command != "plan":
+                self.store.finish_run(run.id, "interrupted", dict(run.counts))
+
+    # --- steps ----------------------------------------------------------------------------
+    def _pull(self, run_id: str, *, full: bool, progress: Any = None) -> PullReport:
+        extra = self.write_back.native_fields()
+        converters = []
+        for object_name in self.config.run.objects:
+            converter = self.mapping[object_name]
+            fields = [*extra, tag_field(self.config)] if object_name == "contact" else []
+            converters.append((object_name, converter, fields))
+        return pull(
+            self.connector,
+            converters,
+            self.store,
+            job=self.name,
+            run_id=run_id,
+            started_at=self.now(),
+            lookback=timedelta(minutes=self.config.run.lookback_minutes),
+            full=full,
+            progress=progress,
+        )
+
+    def _plan(self, now: datetime) -> Plan:
+        mirror = load_mirror(self.store, self.name, self.mapping, self.config.run.objects)
+        rules = run_rules(mirror.base, now, self.config.rules, rules=self.rules)
+        return make_plan(
+            rules,
+            mirror,
+            self.mapping,
+            self.write_back,
+            job=self.name,
+            crm=self.config.crm.kind,
+            now=now,
+        )
+
+    def pull(self, *, full: bool = False, progress: Any = None) -> tuple[str, PullReport]:
+        with self.run("pull", lock=True) as (run_id, counts):
+            report = self._pull(run_id, full=full, progress=progress)
+            counts.update(read=report.read)
+            return run_id, report
+
+    def plan(self, now: datetime | None = None) -> Plan:
+        """The plan over the mirror as it is (pull first for fresh data). Writes nothing."""
+        return self._plan(now or self.now())
+
+    def apply(self, plan: Plan, *, progress: Any = None) -> tuple[str, ApplyReport]:
+        if plan.job != self.name or plan.crm != self.config.crm.kind:
+            raise ValueError(
+                f"this plan is for job {plan.job!r} on {plan.crm}, not "
+                f"{self.name!r} on {self.config.crm.kind}"
+            )
+        with self.run("apply", lock=True) as (run_id, counts):
+            report = apply_plan(
+                plan, self.connector, self.store, self.mapping, run_id=run_id, progress=progress
+            )
+            counts.update(report.counts())
+            return run_id, report
+
+    def sync(self, *, full: bool = False, progress: Any = None) -> SyncReport:
+        """pull + plan + apply, as one run."""
+        with self.run("sync", lock=True) as (run_id, counts):
+            pulled = self._pull(run_id, full=full, progress=progress)
+            plan = self._plan(self.now())
+            applied = apply_plan(plan, self.connector, self.store, self.mapping, run_id=run_id)
+            counts.update(read=pulled.read, planned=len(plan.changes), **applied.counts())
+            return SyncReport(run_id, pulled, plan, applied)
