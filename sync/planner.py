@@ -63,8 +63,10 @@ def make_plan(
     job: str,
     crm: str,
     now: datetime,
+    done_tasks: set[str] | frozenset[str] = frozenset(),
 ) -> Plan:
-    """The frozen plan for what ``run`` wants over ``mirror``."""
+    """The frozen plan for what ``run`` wants over ``mirror``; tasks whose key is in
+    ``done_tasks`` were created by an earlier run and are not planned again."""
     conflicted = {(c.object_name, c.record_id, c.field) for c in run.conflicts}
     problems = [f"rule conflict, not written: {c}" for c in run.conflicts]
     by_record: dict[tuple[str, str], list[Output]] = defaultdict(list)
@@ -94,6 +96,7 @@ def make_plan(
         for o, n in sorted(unwritable)
     ]
     tasks = _tasks(run.outputs, mapping) if write_back.create_tasks else []
+    tasks = [t for t in tasks if t.key not in done_tasks]
     return Plan(
         job=job,
         crm=crm,

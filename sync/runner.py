@@ -23,7 +23,7 @@ from sync.connect import build_connector, tag_field
 from sync.plan import Plan
 from sync.planner import load_mirror, make_plan
 from sync.pull import PullReport, pull
-from sync.rules import RuleSpec, run_rules
+from sync.rules import RuleRun, RuleSpec, run_rules
 from sync.state import StateStore
 from sync.writeback import WriteBack
 
@@ -59,6 +59,7 @@ class Job:
         self.store = store or StateStore(self.config.state.url)
         self.now = now or (lambda: datetime.now(UTC))
         self.rules = rules  # None: every registered rule
+        self.last_rules: RuleRun | None = None  # what the rules wanted in the last plan
         self.name = self.config.job
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -118,6 +119,7 @@ class Job:
     def _plan(self, now: datetime) -> Plan:
         mirror = load_mirror(self.store, self.name, self.mapping, self.config.run.objects)
         rules = run_rules(mirror.base, now, self.config.rules, rules=self.rules)
+        self.last_rules = rules
         return make_plan(
             rules,
             mirror,

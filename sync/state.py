@@ -375,6 +375,16 @@ class StateStore:
                 for row in connection.execute(query)
             ]
 
+    def created_task_keys(self, job: str) -> set[str]:
+        """Keys of the tasks this job has created (or found existing) in earlier runs."""
+        query = select(journal_table.c.field).where(
+            journal_table.c.job == job,
+            journal_table.c.field.like("task:%"),
+            journal_table.c.status.in_(("written", "skipped")),
+        )
+        with self.engine.connect() as connection:
+            return {row[0].removeprefix("task:") for row in connection.execute(query)}
+
     # --- locks ----------------------------------------------------------------------------
     def acquire_lock(self, job: str, owner: str, ttl: timedelta = timedelta(hours=6)) -> None:
         """Take the job's lock or raise :class:`LockHeld`. An expired lock (its run died
