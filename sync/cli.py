@@ -12,11 +12,14 @@ from pathlib import Path
 
 import click
 
+from mapping.check import check_object
 from sync import exitcodes
 from sync.cli_common import Output, config_option, load_or_exit, pass_output
-from sync.cli_run import COMMANDS
+from sync.cli_run import COMMANDS, crm_errors
+from sync.cli_sandbox import sandbox_group
 from sync.config import DEFAULT_CONFIG, Config
 from sync.config.starter import CRMS, starter_config
+from sync.runner import Job
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,11 +49,12 @@ def cli(context: click.Context, as_json: bool, config_path: Path) -> None:
 
 @cli.command()
 @config_option
+@click.option("--offline", is_flag=True, help="Do not contact the CRM.")
 @pass_output
-def check(output: Output, config_path: Path | None) -> None:
-    """Validate the config and its mappings (and, with credentials, the CRM's field list)."""
+def check(output: Output, config_path: Path | None, offline: bool) -> None:
+    """Validate the config and its mappings, then the mappings against the CRM's live field
+    list (unless --offline)."""
     loaded = load_or_exit(output, config_path)
-    config_path = loaded.path
     config = loaded.config
     objects = {
         name: {
@@ -64,25 +68,53 @@ def check(output: Output, config_path: Path | None) -> None:
         str(config.mapping.file) if config.mapping.file else f"shipped {config.crm.kind} default"
     )
     overrides = sum(len(o.fields) for o in config.mapping.overrides.values())
-    document = {
-        "ok": True,
-        "config": str(config_path),
-        "crm": config.crm.kind,
-        "auth_mode": config.crm.auth.mode,
-        "job": config.job,
-        "mapping": {"source": source, "overrides": overrides, "objects": objects},
-        "live_check": "not available: this release has no connector to reach the CRM yet",
-    }
     lines = [
-        f"ok  config {config_path}: {config.crm.kind}, auth {config.crm.auth.mode}, "
+        f"ok  config {loaded.path}: {config.crm.kind}, auth {config.crm.auth.mode}, "
         f"job {config.job!r}",
         f"ok  mapping ({source}, {overrides} field override{'s' * (overrides != 1)}): "
         + ", ".join(
             f"{n} → {o['native_object']} ({o['fields']} fields)" for n, o in objects.items()
         ),
-        "--  CRM field list: not checked (no connector in this release can reach the CRM yet)",
     ]
+    live: dict[str, list[str]] | str = "skipped (--offline)"
+    if not offline:
+        live = live_problems(output, Job(loaded))
+        for name, problems in live.items():
+            verdict = "matches the CRM's fields" if not problems else f"{len(problems)} problems"
+            lines.append(f"{'ok' if not problems else '!!'}  {name}: {verdict}")
+            lines.extend(f"      {p}" for p in problems)
+    document = {
+        "ok": isinstance(live, str) or not any(live.values()),
+        "config": str(loaded.path),
+        "crm": config.crm.kind,
+        "auth_mode": config.crm.auth.mode,
+        "job": config.job,
+        "mapping": {"source": source, "overrides": overrides, "objects": objects},
+        "live_check": live,
+    }
     output.result(document, lines)
+    if not document["ok"]:
+        sys.exit(exitcodes.USAGE)
+
+
+def live_problems(output: Output, job: Job) -> dict[str, list[str]]:
+    """Each mapped object's disagreements with the CRM's own field list, and the write-back
+    fields still to provision."""
+    found: dict[str, list[str]] = {}
+    with crm_errors(output):
+        connector = job.connector
+        for name, converter in job.mapping.objects.items():
+            schema = connector.describe(converter.native_object)
+            problems = [str(i) for i in check_object(name, converter.spec, schema)]
+            if name == "contact":
+                missing = [f for f in job.write_back.native_fields() if f not in schema.fields]
+                if missing:
+                    problems.append(
+                        f"fields crmsync writes are missing ({', '.join(missing)}):"
+                        " run `crmsync provision`"
+                    )
+            found[name] = problems
+    return found
 
 
 @cli.group("config")
@@ -124,7 +156,6 @@ _LATER = {
     "export": "write the cleaned data as CSV for a CRM's importer",
     "report": "the HTML report",
     "migrate": "carry a customer base to another CRM",
-    "sandbox": "serve an emulated CRM on this machine",
 }
 
 
@@ -167,7 +198,7 @@ def demo(output: Output, contacts: int, seed: int, folder: Path) -> None:
         sys.exit(exitcodes.FAILED_RECORDS)
 
 
-for _command in COMMANDS:
+for _command in [*COMMANDS, sandbox_group]:
     cli.add_command(_command)
 for _name, _summary in _LATER.items():
     cli.add_command(_not_yet(_name, _summary))

@@ -39,14 +39,14 @@ def test_every_command_has_help(command: str) -> None:
 
 
 def test_the_example_config_checks_clean() -> None:
-    result = run("check", "--config", str(ROOT / "config.example.yaml"))
+    result = run("check", "--offline", "--config", str(ROOT / "config.example.yaml"))
     assert result.exit_code == 0, result.output
     assert "hubspot, auth private_app" in result.output
     assert "contact → contacts" in result.output
 
 
 def test_check_reports_json_for_machines() -> None:
-    result = run("--json", "check", "--config", str(ROOT / "config.example.yaml"))
+    result = run("--json", "check", "--offline", "--config", str(ROOT / "config.example.yaml"))
     document = json.loads(result.output)
     assert document["ok"] is True and document["crm"] == "hubspot"
     assert "email" in document["mapping"]["objects"]["contact"]["writable"]
@@ -60,7 +60,7 @@ def test_config_init_writes_a_config_that_checks(tmp_path: Path, crm: str) -> No
     assert result.exit_code == 0
     assert load_config(out, ENV).config.crm.kind == crm
     assert "${" in out.read_text()  # secrets stay references
-    assert run("check", "--config", str(out)).exit_code == 0
+    assert run("check", "--offline", "--config", str(out)).exit_code == 0
 
 
 def test_config_init_never_overwrites_by_accident(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_config_schema_is_json_schema_an_editor_can_use() -> None:
 
 
 def test_the_global_config_option_works_too() -> None:
-    result = run("--config", str(ROOT / "config.example.yaml"), "check")
+    result = run("--config", str(ROOT / "config.example.yaml"), "check", "--offline")
     assert result.exit_code == 0, result.output
 
 

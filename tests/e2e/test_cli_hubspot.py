@@ -1,0 +1,93 @@
+"""The command line against an emulated HubSpot, as an admin would use it: check against
+the live field list, provision, sync twice (the second writes nothing), list runs, undo."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sandbox.serve import Sandbox, serve
+from sync.cli import cli
+
+
+@pytest.fixture
+def hubspot() -> Iterator[Sandbox]:
+    with serve("hubspot", contacts=300, seed=4) as sandbox:
+        yield sandbox
+
+
+def config_for(sandbox: Sandbox, folder: Path) -> tuple[Path, dict[str, str]]:
+    path = folder / "crmsync.yaml"
+    path.write_text(
+        f"crm:\n  kind: hubspot\n  base_url: {sandbox.base_url}\n"
+        "  auth:\n    mode: private_app\n    token: ${HS_TOKEN}\n"
+        f"state:\n  url: sqlite:///{folder}/state.db\n",
+        encoding="utf-8",
+    )
+    return path, {"HS_TOKEN": sandbox.credentials()["access_token"]}
+
+
+def crmsync(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def write_requests(sandbox: Sandbox) -> int:
+    from sync.demo import write_requests as count
+
+    return count(sandbox)
+
+
+def test_check_compares_the_mapping_with_the_live_field_list(hubspot: Sandbox,
+                                                             tmp_path: Path) -> None:
+    config, env = config_for(hubspot, tmp_path)
+    code, out = crmsync(env, "check", "--config", str(config))
+    assert code == 2
+    assert "fields crmsync writes are missing" in out and "crmsync provision" in out
+    code, out = crmsync(env, "provision", "--yes", "--config", str(config))
+    assert code == 0 and "crmsync_segment" in out
+    code, out = crmsync(env, "check", "--config", str(config))
+    assert code == 0, out
+    assert "contact: matches the CRM's fields" in out
+
+
+def test_a_wrong_token_exits_3_without_showing_it(hubspot: Sandbox, tmp_path: Path) -> None:
+    config, _ = config_for(hubspot, tmp_path)
+    code, out = crmsync({"HS_TOKEN": "pat-na1-not-the-token"}, "pull", "--config", str(config))
+    assert code == 3
+    assert "refused" in out and "pat-na1-not-the-token" not in out
+
+
+def test_sync_twice_then_undo(hubspot: Sandbox, tmp_path: Path) -> None:
+    config, env = config_for(hubspot, tmp_path)
+    assert crmsync(env, "provision", "--yes", "--config", str(config))[0] == 0
+    before = hubspot.server.app.dump()
+    code, out = crmsync(env, "--json", "sync", "--config", str(config))
+    assert code == 0, out
+    first = json.loads(out)
+    assert first["applied"]["written"] > 0
+
+    hubspot.server.stats.reset()
+    code, out = crmsync(env, "--json", "sync", "--config", str(config))
+    second = json.loads(out)
+    assert second["planned"].get("contacts changed", 0) == 0
+    assert write_requests(hubspot) == 0
+
+    code, out = crmsync(env, "--json", "runs", "--config", str(config))
+    runs = json.loads(out)["runs"]
+    assert [r["command"] for r in runs] == ["sync", "sync"]
+    code, out = crmsync(env, "--json", "undo", first["run_id"], "--config", str(config))
+    assert code == 0, out
+    after = {c["id"]: c["properties"] for c in hubspot.server.app.dump()["contacts"]}
+    stamps = {"lastmodifieddate", "hs_lastmodifieddate"}
+    for contact in before["contacts"]:
+        now = after[contact["id"]]
+        for name, value in contact["properties"].items():
+            if name not in stamps:
+                assert now.get(name) == value, (contact["id"], name)
+        # what crmsync wrote into its own fields is cleared again
+        assert all(not now[name] for name in set(now) - set(contact["properties"]) - stamps)
