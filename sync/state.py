@@ -8,6 +8,7 @@ The schema carries a version; opening a store upgrades an older schema step by s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -31,10 +32,11 @@ from sqlalchemy import (
     delete,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from connectors.types import Cursor, SourceRecord
 
@@ -163,10 +165,17 @@ class StateStore:
 
     def __init__(self, url: str):
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        self._postgres = self.engine.dialect.name == "postgresql"
+        self._advisory: dict[str, Connection] = {}
         if self.engine.dialect.name == "sqlite":
             _prepare_sqlite(self.engine, url)
-        self._upgrade()
+        try:
+            self._upgrade()
+        except OperationalError as error:
+            raise StateError(
+                f"cannot open the state store at {_safe_url(url)}: {error.orig}"
+            ) from None
 
     # --- schema ---------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -175,6 +184,10 @@ class StateStore:
 
     def _upgrade(self) -> None:
         with self.engine.begin() as connection:
+            if self._postgres:  # one process at a time creates or upgrades the schema
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key("(schema)")}
+                )
             version = _read_version(connection)
             if version > SCHEMA_VERSION:
                 raise StateError(
@@ -191,6 +204,9 @@ class StateStore:
                 _write_version(connection, version)
 
     def close(self) -> None:
+        for connection in self._advisory.values():
+            connection.close()
+        self._advisory.clear()
         self.engine.dispose()
 
     # --- runs -----------------------------------------------------------------------------
@@ -387,13 +403,19 @@ class StateStore:
 
     # --- locks ----------------------------------------------------------------------------
     def acquire_lock(self, job: str, owner: str, ttl: timedelta = timedelta(hours=6)) -> None:
-        """Take the job's lock or raise :class:`LockHeld`. An expired lock (its run died
-        without releasing it) is taken over."""
+        """Take the job's lock or raise :class:`LockHeld`.
+
+        On PostgreSQL the lock is a session advisory lock, released by the server the moment
+        the holder's connection ends, however it ends; the table row only says who holds it.
+        On SQLite the row is the lock, and an expired one (its run died) is taken over."""
+        if self._postgres:
+            self._acquire_advisory(job)
         now = _now()
         with self.engine.begin() as connection:
-            connection.execute(
-                delete(locks_table).where(locks_table.c.job == job, locks_table.c.expires_at < now)
-            )
+            stale = locks_table.c.expires_at < now
+            if self._postgres:  # we hold the advisory lock: any row left is a dead run's
+                stale = locks_table.c.job == job
+            connection.execute(delete(locks_table).where(locks_table.c.job == job, stale))
         try:
             with self.engine.begin() as connection:
                 connection.execute(
@@ -415,6 +437,32 @@ class StateStore:
             connection.execute(
                 delete(locks_table).where(locks_table.c.job == job, locks_table.c.owner == owner)
             )
+        held = self._advisory.pop(job, None)
+        if held is not None:
+            held.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _lock_key(job)})
+            held.close()
+
+    def _acquire_advisory(self, job: str) -> None:
+        connection = self.engine.connect()
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": _lock_key(job)}
+        ).scalar()
+        connection.commit()
+        if got:
+            self._advisory[job] = connection
+            return
+        connection.close()
+        with self.engine.connect() as reader:
+            row = reader.execute(select(locks_table).where(locks_table.c.job == job)).first()
+        owner = row.owner if row is not None else "another process"
+        expires = _aware(row.expires_at) if row is not None else _now()
+        raise LockHeld(job, owner, expires)  # type: ignore[arg-type]
+
+
+def _lock_key(job: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256(f"crmsync:{job}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _read_version(connection: Connection) -> int:

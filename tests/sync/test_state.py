@@ -3,29 +3,52 @@ and upgrades or refuses a schema from another crmsync version."""
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from connectors.types import Cursor, SourceRecord
 from sync import state as state_module
-from sync.state import SCHEMA_VERSION, JournalEntry, LockHeld, StateError, StateStore
+from sync.state import SCHEMA_VERSION, JournalEntry, LockHeld, StateError, StateStore, metadata
 
 UTC = timezone.utc
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/nested/state.db"
+POSTGRES = os.environ.get("CRMSYNC_TEST_POSTGRES_URL")
 
 
-def test_a_new_store_creates_its_folder_and_current_schema(url: str, tmp_path: Path) -> None:
-    store = StateStore(url)
+def _fresh_postgres() -> str:
+    if not POSTGRES:
+        pytest.fail("CRMSYNC_TEST_POSTGRES_URL is not set: run the suite with `bash .ci/run`, "
+                    "which starts a PostgreSQL server (or start one with .ci/start-postgres)")
+    engine = create_engine(POSTGRES)
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+    engine.dispose()
+    return POSTGRES
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/nested/state.db"
+    return _fresh_postgres()
+
+
+def test_a_new_sqlite_store_creates_its_folder(tmp_path: Path) -> None:
+    StateStore(f"sqlite:///{tmp_path}/nested/state.db")
     assert (tmp_path / "nested" / "state.db").exists()
-    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_a_new_store_has_the_current_schema(url: str) -> None:
+    assert StateStore(url).schema_version() == SCHEMA_VERSION
 
 
 def test_cursors_survive_reopening_and_stay_utc(url: str) -> None:
@@ -99,10 +122,12 @@ def test_one_run_per_job_holds_the_lock(url: str) -> None:
     second.acquire_lock("other-job", "host-b:200")  # other jobs are not blocked
     first.release_lock("nightly", "host-a:100")
     second.acquire_lock("nightly", "host-b:200")
+    first.close()
+    second.close()  # a PostgreSQL lock lives as long as its session
 
 
-def test_a_lock_left_by_a_dead_run_expires(url: str) -> None:
-    store = StateStore(url)
+def test_a_sqlite_lock_left_by_a_dead_run_expires(tmp_path: Path) -> None:
+    store = StateStore(f"sqlite:///{tmp_path}/state.db")
     store.acquire_lock("nightly", "crashed", ttl=timedelta(seconds=-1))
     store.acquire_lock("nightly", "next-run")  # taken over, no error
 
@@ -133,7 +158,66 @@ def test_an_older_schema_is_upgraded_step_by_step(
     assert upgraded.schema_version() == SCHEMA_VERSION + 1
     assert steps == [SCHEMA_VERSION]
     with upgraded.engine.connect() as connection:
-        columns = [row[1] for row in connection.execute(text("PRAGMA table_info(crmsync_runs)"))]
+        columns = {c["name"] for c in inspect(connection).get_columns("crmsync_runs")}
     assert "note" in columns
     StateStore(url)  # opening again runs no step twice
     assert steps == [SCHEMA_VERSION]
+
+
+def test_concurrent_runs_of_one_job_never_both_hold_the_lock(url: str) -> None:
+    """Eight workers race for one job's lock, each from its own store (own connections):
+    at every moment at most one holds it, and other jobs are never blocked."""
+    StateStore(url).close()
+    holding: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+    acquired: list[str] = []
+    guard = threading.Lock()
+    start = threading.Barrier(8)
+
+    def worker(index: int) -> None:
+        store = StateStore(url)
+        name = f"worker-{index}"
+        start.wait()
+        for _ in range(5):
+            try:
+                store.acquire_lock("nightly", name)
+            except LockHeld:
+                continue
+            with guard:
+                holding.append(name)
+                acquired.append(name)
+                if len(holding) > 1:
+                    overlaps.append(tuple(holding))
+            store.acquire_lock(f"own-job-{index}", name)  # a different job: never blocked
+            with guard:
+                holding.remove(name)
+            store.release_lock(f"own-job-{index}", name)
+            store.release_lock("nightly", name)
+        store.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert overlaps == []
+    assert acquired  # somebody got it
+
+
+def test_a_postgres_lock_dies_with_its_holders_connection() -> None:
+    url = _fresh_postgres()
+    holder = StateStore(url)
+    holder.acquire_lock("nightly", "crashing-host:1")
+    other = StateStore(url)
+    with pytest.raises(LockHeld, match="crashing-host:1"):
+        other.acquire_lock("nightly", "next-run:2")
+    holder.close()  # the process died: its session ends, PostgreSQL frees the lock
+    deadline = time.monotonic() + 10
+    while True:  # the server ends the dead session's backend a moment later
+        try:
+            other.acquire_lock("nightly", "next-run:2")
+            break
+        except LockHeld:
+            assert time.monotonic() < deadline, "the lock outlived its session"
+            time.sleep(0.05)
+    other.close()
