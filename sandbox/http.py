@@ -374,7 +374,10 @@ def running(
 ) -> Iterator[EmulatorServer]:
     """Serve ``app`` on a free port of 127.0.0.1 in a background thread for the ``with`` block."""
     server = EmulatorServer(app, port, faults=faults, ssl_context=ssl_context)
-    thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{app.name}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{app.name}",
+        daemon=True,
+    )
     thread.start()
     try:
         yield server
