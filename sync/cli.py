@@ -19,6 +19,7 @@ from sync.cli_run import COMMANDS, crm_errors
 from sync.cli_sandbox import sandbox_group
 from sync.config import DEFAULT_CONFIG, Config
 from sync.config.starter import CRMS, starter_config
+from sync.logs import setup_logging
 from sync.runner import Job
 
 
@@ -34,9 +35,24 @@ from sync.runner import Job
     show_default=True,
     help="The config file (each command also takes --config).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per line, for log collectors.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+)
 @click.version_option(package_name="crmsync")
 @click.pass_context
-def cli(context: click.Context, as_json: bool, config_path: Path) -> None:
+def cli(
+    context: click.Context, as_json: bool, config_path: Path, log_format: str, log_level: str
+) -> None:
     """crmsync keeps a customer base clean, segmented and useful inside HubSpot, Salesforce
     or Zoho CRM.
 
@@ -44,7 +60,7 @@ def cli(context: click.Context, as_json: bool, config_path: Path) -> None:
     Exit codes: 0 ok · 1 the run finished with failed records ·
     2 usage, config or mapping error (nothing contacted) · 3 CRM unreachable or auth failed.
     """
-    context.obj = Output(as_json, config_path)
+    context.obj = Output(as_json, config_path, setup_logging(log_level, log_format))
 
 
 @cli.command()

@@ -14,14 +14,16 @@ import click
 from mapping.yamlsource import ProblemsError
 from sync import exitcodes
 from sync.config import DEFAULT_CONFIG, LoadedConfig, load_config
+from sync.logs import Redactor, add_secrets, secrets_of
 
 
 class Output:
     """Where a command's results go: plain lines for people, one JSON document for machines."""
 
-    def __init__(self, as_json: bool, config_path: Path):
+    def __init__(self, as_json: bool, config_path: Path, redactor: Redactor | None = None):
         self.as_json = as_json
         self.config_path = config_path
+        self.redactor = redactor or Redactor()
 
     def result(self, document: dict[str, Any], lines: list[str]) -> None:
         if self.as_json:
@@ -33,6 +35,7 @@ class Output:
     def fail(
         self, code: int, message: str, problems: list[dict[str, Any]] | None = None
     ) -> NoReturn:
+        message = self.redactor.redact(message)
         if self.as_json:
             click.echo(json.dumps({"ok": False, "error": message, "problems": problems or []}))
         else:
@@ -59,11 +62,13 @@ def load_or_exit(output: Output, path: Path | None) -> LoadedConfig:
         hint = " (create one with `crmsync config init`)" if path == DEFAULT_CONFIG else ""
         output.fail(exitcodes.USAGE, f"no config file at {path}{hint}")
     try:
-        return load_config(path)
+        loaded = load_config(path)
     except ProblemsError as exc:
         problems = [asdict(p) for p in exc.problems]
         count = len(problems)
         output.fail(exitcodes.USAGE, f"{path}: {count} problem{'s' * (count != 1)}", problems)
+    add_secrets(output.redactor, secrets_of(loaded.config))
+    return loaded
 
 
 config_option = click.option(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 import click
 
@@ -34,7 +35,7 @@ def serve_command(
         injected = Faults.parse(faults, seed=seed)
     except ValueError as error:
         output.fail(exitcodes.USAGE, f"--faults: {error}")
-    settings = {"rate_limit": True} if rate_limit else {}
+    settings: dict[str, Any] = {"rate_limit": True} if rate_limit else {}
     if not output.as_json:
         click.echo(f"generating {records} contacts (seed {seed})…", err=True)
     with serve(crm, contacts=records, seed=seed, port=port, faults=injected, **settings) as box:

@@ -42,8 +42,9 @@ def write_requests(sandbox: Sandbox) -> int:
     return count(sandbox)
 
 
-def test_check_compares_the_mapping_with_the_live_field_list(hubspot: Sandbox,
-                                                             tmp_path: Path) -> None:
+def test_check_compares_the_mapping_with_the_live_field_list(
+    hubspot: Sandbox, tmp_path: Path
+) -> None:
     config, env = config_for(hubspot, tmp_path)
     code, out = crmsync(env, "check", "--config", str(config))
     assert code == 2
@@ -91,3 +92,27 @@ def test_sync_twice_then_undo(hubspot: Sandbox, tmp_path: Path) -> None:
                 assert now.get(name) == value, (contact["id"], name)
         # what crmsync wrote into its own fields is cleared again
         assert all(not now[name] for name in set(now) - set(contact["properties"]) - stamps)
+
+
+def test_json_logs_are_one_object_per_line_and_never_hold_the_token(tmp_path: Path) -> None:
+    from sandbox.http import Faults
+
+    with serve(
+        "hubspot",
+        contacts=200,
+        seed=2,
+        faults=Faults({"server_error": 0.2, "rate_limit": 0.1}, seed=5),
+    ) as sandbox:
+        config, env = config_for(sandbox, tmp_path)
+        result = CliRunner().invoke(
+            cli,
+            ["--log-format", "json", "--log-level", "debug", "pull", "--config", str(config)],
+            env=env,
+            catch_exceptions=False,
+        )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert any("retry" in r["message"] for r in records)  # the injected faults were logged
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert env["HS_TOKEN"] not in result.stderr and env["HS_TOKEN"] not in result.stdout

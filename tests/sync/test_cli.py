@@ -30,7 +30,8 @@ def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize(
-    "command", ["config schema", "config init", *sorted(cli.commands)]  # type: ignore[attr-defined]
+    "command",
+    ["config schema", "config init", *sorted(cli.commands)],  # type: ignore[attr-defined]
 )
 def test_every_command_has_help(command: str) -> None:
     result = run(*command.split(), "--help")
@@ -99,3 +100,28 @@ def test_commands_not_built_yet_say_so_and_exit_2(command: str) -> None:
     result = run(command)
     assert result.exit_code == 2
     assert f"`crmsync {command}`" in result.output and "not available yet" in result.output
+
+
+def test_the_redactor_removes_secrets_from_messages_and_tracebacks() -> None:
+    import logging
+
+    from sync.logs import JsonFormatter, Redactor
+
+    redactor = Redactor(["pat-na1-secret-token"])
+    try:
+        raise RuntimeError("auth failed for pat-na1-secret-token")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "x",
+            logging.ERROR,
+            __file__,
+            1,
+            "token %s",
+            ("pat-na1-secret-token",),
+            exc_info=__import__("sys").exc_info(),
+        )
+    redactor.filter(record)
+    line = JsonFormatter().format(record)
+    assert "pat-na1-secret-token" not in line
+    assert json.loads(line)["message"] == "token ***"
+    assert "auth failed for ***" in json.loads(line)["exception"]
