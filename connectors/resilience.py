@@ -122,10 +122,17 @@ class RateLimiter:
 
 class TokenSource:
     """An access token, refreshed ``margin`` seconds before it expires and on demand after a
-    401 — once: a second 401 in a row with a fresh token is an :class:`AuthError`."""
+    401, a bounded number of times in a row (then an :class:`AuthError`)."""
 
-    def __init__(self, fetch: Callable[[], tuple[str, float | None]], *, margin: float = 60.0):
+    def __init__(
+        self,
+        fetch: Callable[[], tuple[str, float | None]],
+        *,
+        margin: float = 60.0,
+        max_refreshes: int = 3,
+    ):
         self._fetch = fetch  # returns (token, lifetime in seconds or None for no expiry)
+        self.max_refreshes = max_refreshes
         self._margin = margin
         self._token: str | None = None
         self._expires_at: float | None = None
@@ -151,15 +158,21 @@ class TokenSource:
         )
 
     def with_token(self, call: Callable[[str], T]) -> T:
-        """``call(token)``; on :class:`TokenExpired`, one refresh and one more try."""
-        try:
-            return call(self.token())
-        except TokenExpired:
-            with self._lock:
-                self._refresh()
-                token = self._token
-            assert token is not None
+        """``call(token)``; on :class:`TokenExpired`, a refresh and another try, at most
+        ``max_refreshes`` times in a row (a CRM can reject a token that was just issued while
+        it propagates); past that, an :class:`AuthError` — never an endless loop."""
+        token = self.token()
+        for _ in range(self.max_refreshes):
             try:
                 return call(token)
-            except TokenExpired as exc:
-                raise AuthError("the CRM refused a freshly refreshed access token") from exc
+            except TokenExpired:
+                with self._lock:
+                    self._refresh()
+                    token = self._token  # type: ignore[assignment]
+        try:
+            return call(token)
+        except TokenExpired as exc:
+            raise AuthError(
+                f"the CRM refused {self.max_refreshes} freshly refreshed access tokens in a row; "
+                "check the credentials"
+            ) from exc

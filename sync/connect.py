@@ -6,7 +6,9 @@ from connectors.hubspot import connect as connect_hubspot
 from connectors.hubspot import oauth_token_source, private_app_tokens
 from connectors.resilience import RetryPolicy
 from connectors.types import Connector
-from sync.config.model import Config, HubSpotOAuth, HubSpotSettings
+from connectors.zoho import connect as connect_zoho
+from connectors.zoho import oauth_token_source as zoho_token_source
+from sync.config.model import Config, HubSpotOAuth, HubSpotSettings, ZohoSettings
 
 #: where each CRM keeps tags when the config does not say (Zoho: its native tags)
 DEFAULT_TAG_FIELDS = {"hubspot": "tags", "salesforce": "Tags__c", "zoho": "Tag"}
@@ -47,5 +49,28 @@ def build_connector(config: Config) -> Connector:
             timeout=config.run.timeout_seconds,
             retry=retry,
             requests_per_10s=crm.requests_per_10s,
+        )
+    if isinstance(crm, ZohoSettings):
+        ca_bundle = str(crm.ca_bundle) if crm.ca_bundle else None
+        zoho_auth = crm.auth
+        zoho_tokens = zoho_token_source(
+            zoho_auth.client_id,
+            zoho_auth.client_secret.get_secret_value(),
+            zoho_auth.refresh_token.get_secret_value(),
+            data_centre=zoho_auth.data_centre,
+            accounts_url=zoho_auth.accounts_url,
+            ca_bundle=ca_bundle,
+            timeout=config.run.timeout_seconds,
+        )
+        # Zoho keeps tags natively (no tag field). The connector sends one request at a time,
+        # so it stays within any ``crm.concurrency`` (and every edition's limit) by itself.
+        return connect_zoho(
+            zoho_tokens,
+            tag_namespace=namespace,
+            api_domain=crm.api_domain,
+            api_version=crm.api_version,
+            ca_bundle=ca_bundle,
+            timeout=config.run.timeout_seconds,
+            retry=retry,
         )
     raise NotSupported(f"no {crm.kind} connector in this release yet")

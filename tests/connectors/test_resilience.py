@@ -88,9 +88,9 @@ def test_tokens_are_refreshed_before_they_expire() -> None:
     assert source.token() == "t2"
 
 
-def test_a_401_refreshes_once_and_a_second_401_stops() -> None:
-    issued = iter(["old", "new", "newer"])
-    source = TokenSource(lambda: (next(issued), None))
+def test_a_401_refreshes_and_repeated_401s_stop_without_looping() -> None:
+    issued = iter(["old", "new", "t3", "t4", "t5"])
+    source = TokenSource(lambda: (next(issued), None), max_refreshes=2)
     seen = []
 
     def call(token: str) -> str:
@@ -105,6 +105,6 @@ def test_a_401_refreshes_once_and_a_second_401_stops() -> None:
         seen.append(token)
         raise TokenExpired
 
-    with pytest.raises(AuthError, match="freshly refreshed"):
+    with pytest.raises(AuthError, match="refused 2 freshly refreshed access tokens"):
         source.with_token(always_401)
-    assert seen == ["old", "new", "new", "newer"]  # one refresh per 401, never a loop
+    assert seen == ["old", "new", "new", "t3", "t4"]  # bounded refreshes, never a loop

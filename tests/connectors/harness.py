@@ -1,0 +1,224 @@
+"""How the contract suite drives each CRM: its emulator, a connector built the way a user's
+config would build it, and the few things a test does behind the connector's back (a person
+deleting or editing a record).
+
+Adding a CRM to the contract suite = one :class:`Harness` subclass registered in
+:data:`HARNESSES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import requests
+
+from connectors.hubspot import connect as connect_hubspot
+from connectors.hubspot import oauth_token_source, private_app_tokens
+from connectors.resilience import RetryPolicy
+from connectors.types import Connector
+from mapping.convert import CompiledMapping
+from mapping.spec import default_mapping_path, load_mapping
+from sandbox.dataset import Dataset
+from sandbox.generator import generate
+from sandbox.http import App, EmulatorServer, Faults, running
+
+NAMESPACE = "crmsync"
+#: quick retries, so fault-injection tests take seconds, not minutes
+FAST_RETRIES = RetryPolicy(attempts=10, initial_wait=0.01, max_wait=0.05)
+
+
+@cache
+def dataset(contacts: int = 600, seed: int = 11) -> Dataset:
+    return generate(contacts, seed=seed)
+
+
+@dataclass
+class Running:
+    """One emulator serving, with what the tests need to know about it."""
+
+    harness: Harness
+    app: Any
+    server: EmulatorServer
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def connector(self, **options: Any) -> Connector:
+        return self.harness.connect(self, **options)
+
+    def native_id(self, key: str) -> str:
+        return self.harness.native_id(self, key)
+
+
+class Harness:
+    """What differs between CRMs in the contract suite."""
+
+    name: str
+    contact_object: str
+    company_object: str
+    tls: bool = False
+
+    @property
+    def mapping(self) -> CompiledMapping:
+        spec, _ = load_mapping(default_mapping_path(self.name))
+        return CompiledMapping(spec)
+
+    @property
+    def contact_fields(self) -> list[str]:
+        return self.mapping["contact"].native_fields()
+
+    @property
+    def contact_associations(self) -> list[str]:
+        return self.mapping["contact"].associations()
+
+    def email_field(self) -> str:
+        return self.mapping["contact"].native_name("email")
+
+    def tag_field(self) -> str | None:
+        return self.mapping["contact"].native_name("tags")
+
+    def make_app(self, data: Dataset, **settings: Any) -> App:
+        raise NotImplementedError
+
+    @contextmanager
+    def serve(
+        self, data: Dataset | None = None, *, faults: Faults | None = None, **settings: Any
+    ) -> Iterator[Running]:
+        app = self.make_app(data or dataset(), **settings)
+        with running(app, faults=faults, ssl_context=self.ssl_context()) as server:
+            yield Running(self, app, server)
+
+    def ssl_context(self) -> Any:
+        return None
+
+    def connect(self, run: Running, **options: Any) -> Connector:
+        raise NotImplementedError
+
+    def native_id(self, run: Running, key: str) -> str:
+        raise NotImplementedError
+
+    def tags_of(self, record_fields: dict[str, Any]) -> set[str]:
+        raise NotImplementedError
+
+    def delete(self, run: Running, native_id: str) -> None:
+        """A person deletes a record in the CRM's own UI (here: its API)."""
+        raise NotImplementedError
+
+    def edit(self, run: Running, native_id: str, field_name: str, value: Any) -> None:
+        """A person edits one field."""
+        raise NotImplementedError
+
+
+class HubSpotHarness(Harness):
+    name = "hubspot"
+    contact_object = "contacts"
+    company_object = "companies"
+
+    def make_app(self, data: Dataset, **settings: Any) -> App:
+        from sandbox.hubspot import HubSpotApp, HubSpotSettings
+
+        return HubSpotApp(data, HubSpotSettings(**settings))
+
+    def connect(
+        self, run: Running, *, oauth: bool = False, token: str | None = None, **options: Any
+    ) -> Connector:
+        credentials = run.app.credentials(run.server.base_url)
+        if oauth:
+            tokens = oauth_token_source(
+                run.server.base_url,
+                credentials["client_id"],
+                credentials["client_secret"],
+                credentials["refresh_token"],
+            )
+        else:
+            tokens = private_app_tokens(token or credentials["access_token"])
+        options.setdefault("retry", FAST_RETRIES)
+        return connect_hubspot(run.server.base_url, tokens, tag_namespace=NAMESPACE, **options)
+
+    def native_id(self, run: Running, key: str) -> str:
+        return str(run.app.ids[key])
+
+    def tags_of(self, record_fields: dict[str, Any]) -> set[str]:
+        return {t for t in (record_fields.get("tags") or "").split(";") if t}
+
+    def _session(self, run: Running) -> requests.Session:
+        session = requests.Session()
+        token = run.app.credentials(run.server.base_url)["access_token"]
+        session.headers["Authorization"] = f"Bearer {token}"
+        return session
+
+    def delete(self, run: Running, native_id: str) -> None:
+        url = f"{run.server.base_url}/crm/v3/objects/contacts/{native_id}"
+        assert self._session(run).delete(url, timeout=10).status_code == 204
+
+    def edit(self, run: Running, native_id: str, field_name: str, value: Any) -> None:
+        url = f"{run.server.base_url}/crm/v3/objects/contacts/{native_id}"
+        answer = self._session(run).patch(url, json={"properties": {field_name: value}}, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+
+HARNESSES: dict[str, Callable[[], Harness]] = {"hubspot": HubSpotHarness}
+
+
+class ZohoHarness(Harness):
+    name = "zoho"
+    contact_object = "Contacts"
+    company_object = "Accounts"
+
+    def make_app(self, data: Dataset, **settings: Any) -> App:
+        from sandbox.zoho import ZohoApp, ZohoSettings
+
+        return ZohoApp(data, ZohoSettings(**settings))
+
+    def connect(
+        self, run: Running, *, oauth: bool = True, token: str | None = None, **options: Any
+    ) -> Connector:
+        """Zoho only has OAuth; ``token`` pins a fixed access token instead (which a 401 then
+        cannot cure)."""
+        from connectors.resilience import TokenSource
+        from connectors.zoho import connect as connect_zoho
+        from connectors.zoho import oauth_token_source as zoho_tokens
+
+        credentials = run.app.credentials(run.server.base_url)
+        if token is not None:
+            tokens: TokenSource = TokenSource(lambda: (token, None))
+            options.setdefault("api_domain", credentials["api_domain"])
+        else:
+            tokens = zoho_tokens(
+                credentials["client_id"],
+                credentials["client_secret"],
+                credentials["refresh_token"],
+                accounts_url=credentials["accounts_url"],
+            )
+        options.setdefault("retry", FAST_RETRIES)
+        return connect_zoho(tokens, tag_namespace=NAMESPACE, **options)
+
+    def native_id(self, run: Running, key: str) -> str:
+        return str(run.app.ids[key])
+
+    def tags_of(self, record_fields: dict[str, Any]) -> set[str]:
+        return {t["name"] for t in record_fields.get("Tag") or []}
+
+    def _session(self, run: Running) -> requests.Session:
+        credentials = run.app.credentials(run.server.base_url)
+        form = {k: credentials[k] for k in ("client_id", "client_secret", "refresh_token")}
+        answer = requests.post(
+            credentials["token_url"], data={"grant_type": "refresh_token", **form}, timeout=10
+        )
+        session = requests.Session()
+        session.headers["Authorization"] = f"Zoho-oauthtoken {answer.json()['access_token']}"
+        return session
+
+    def delete(self, run: Running, native_id: str) -> None:
+        url = f"{run.server.base_url}/crm/v8/Contacts/{native_id}"
+        assert self._session(run).delete(url, timeout=10).status_code == 200
+
+    def edit(self, run: Running, native_id: str, field_name: str, value: Any) -> None:
+        url = f"{run.server.base_url}/crm/v8/Contacts/{native_id}"
+        answer = self._session(run).put(url, json={"data": [{field_name: value}]}, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+
+HARNESSES["zoho"] = ZohoHarness
