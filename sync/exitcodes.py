@@ -9,3 +9,5 @@ USAGE = 2
 CRM_UNREACHABLE = 3
 #: Another run of the same job holds the lock; this one did nothing.
 LOCKED = 4
+#: The run finished, but a KPI worsened by more than 10% (only with run.fail_on_kpi_alert).
+KPI_ALERT = 5

@@ -20,8 +20,9 @@ from connectors.types import Connector
 from sync.apply import ApplyReport, apply_plan
 from sync.config import LoadedConfig
 from sync.connect import build_connector, tag_field
+from sync.kpis import Alert, alerts, compute_kpis
 from sync.plan import Plan
-from sync.planner import load_mirror, make_plan
+from sync.planner import Mirror, load_mirror, make_plan
 from sync.pull import PullReport, pull
 from sync.rules import RuleRun, RuleSpec, run_rules
 from sync.state import StateStore
@@ -37,6 +38,8 @@ class SyncReport:
     pulled: PullReport
     plan: Plan
     applied: ApplyReport
+    kpis: dict[str, float]
+    alerts: list[Alert]
 
 
 class Job:
@@ -60,6 +63,7 @@ class Job:
         self.now = now or (lambda: datetime.now(UTC))
         self.rules = rules  # None: every registered rule
         self.last_rules: RuleRun | None = None  # what the rules wanted in the last plan
+        self.last_mirror: Mirror | None = None
         self.name = self.config.job
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -118,6 +122,7 @@ class Job:
 
     def _plan(self, now: datetime) -> Plan:
         mirror = load_mirror(self.store, self.name, self.mapping, self.config.run.objects)
+        self.last_mirror = mirror
         rules = run_rules(mirror.base, now, self.config.rules, rules=self.rules)
         self.last_rules = rules
         return make_plan(
@@ -159,5 +164,30 @@ class Job:
             pulled = self._pull(run_id, full=full, progress=progress)
             plan = self._plan(self.now())
             applied = apply_plan(plan, self.connector, self.store, self.mapping, run_id=run_id)
-            counts.update(read=pulled.read, planned=len(plan.changes), **applied.counts())
-            return SyncReport(run_id, pulled, plan, applied)
+            kpis, raised = self._keep_kpis(run_id)
+            counts.update(
+                read=pulled.read, planned=len(plan.changes), alerts=len(raised), **applied.counts()
+            )
+            return SyncReport(run_id, pulled, plan, applied, kpis, raised)
+
+    def _keep_kpis(self, run_id: str) -> tuple[dict[str, float], list[Alert]]:
+        """This run's KPIs, stored, and the alerts they raise against the previous run's."""
+        assert self.last_mirror is not None and self.last_rules is not None
+        inactive_tag = self.write_back.tag("inactive")
+        still_inactive = {
+            o.record_id
+            for o in self.last_rules.outputs
+            if o.target == "tag" and o.name == "inactive"
+        }
+        reactivated = sum(
+            1
+            for c in self.last_mirror.base.contacts
+            if inactive_tag in c.tags and c.id not in still_inactive
+        )
+        kpis = compute_kpis(self.last_mirror.base, self.last_rules.outputs, reactivated)
+        history = self.store.kpi_history(self.name, limit=1)
+        self.store.save_kpis(run_id, self.name, kpis)
+        raised = alerts(history[-1][2], kpis) if history else []
+        for alert in raised:
+            log.warning("KPI alert: %s", alert, extra={"kpi": alert.kpi, "run_id": run_id})
+        return kpis, raised

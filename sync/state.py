@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Float,
     Integer,
     MetaData,
     String,
@@ -41,7 +43,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from connectors.types import Cursor, SourceRecord
 
 UTC = timezone.utc
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -106,8 +108,24 @@ locks_table = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+kpis_table = Table(
+    "crmsync_kpis",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("job", String(64), nullable=False, index=True),
+    Column("value", Float, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _add_kpis(connection: Connection) -> None:
+    """1 → 2: KPIs are kept per run."""
+    kpis_table.create(connection)
+
+
 #: version n -> the step that upgrades a schema at version n to n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_kpis}
 
 
 class StateError(Exception):
@@ -400,6 +418,40 @@ class StateStore:
         )
         with self.engine.connect() as connection:
             return {row[0].removeprefix("task:") for row in connection.execute(query)}
+
+    # --- KPIs -----------------------------------------------------------------------------
+    def save_kpis(self, run_id: str, job: str, kpis: Mapping[str, float]) -> None:
+        now = _now()
+        rows = [
+            {"run_id": run_id, "job": job, "name": name, "value": float(value), "recorded_at": now}
+            for name, value in kpis.items()
+        ]
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(insert(kpis_table), rows)
+
+    def kpi_history(
+        self, job: str, limit: int = 30
+    ) -> list[tuple[str, datetime, dict[str, float]]]:
+        """(run id, time, KPIs) of the job's last ``limit`` runs that kept KPIs, oldest first."""
+        runs = (
+            select(kpis_table.c.run_id, kpis_table.c.recorded_at)
+            .where(kpis_table.c.job == job)
+            .group_by(kpis_table.c.run_id, kpis_table.c.recorded_at)
+            .order_by(kpis_table.c.recorded_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            chosen = list(connection.execute(runs))
+            values: dict[str, dict[str, float]] = defaultdict(dict)
+            ids = [row.run_id for row in chosen]
+            query = select(kpis_table).where(kpis_table.c.run_id.in_(ids))
+            for row in connection.execute(query):
+                values[row.run_id][row.name] = row.value
+        return [
+            (r.run_id, _aware(r.recorded_at), values[r.run_id])  # type: ignore[misc]
+            for r in reversed(chosen)
+        ]
 
     # --- locks ----------------------------------------------------------------------------
     def acquire_lock(self, job: str, owner: str, ttl: timedelta = timedelta(hours=6)) -> None:

@@ -214,6 +214,9 @@ class RunSettings(_Strict):
     timeout_seconds: float = Field(30, gt=0)
     max_retries: int = Field(5, ge=0, le=20)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    fail_on_kpi_alert: bool = Field(
+        False, description="exit with code 5 when a KPI worsens by more than 10% since the last run"
+    )
 
     @field_validator("objects")
     @classmethod
