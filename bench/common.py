@@ -38,4 +38,4 @@ def sizes_from_argv(default: list[int]) -> list[int]:
 
 def row(*cells: object, width: int = 14) -> str:
     """One line of a plain, aligned results table."""
-    return "".join(f"{c:>{width}}" if not isinstance(c, str) else f"{c:<{width}}" for c in cells)
+    return " ".join(f"{c:>{width}}" if not isinstance(c, str) else f"{c:<{width}}" for c in cells)

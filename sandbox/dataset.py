@@ -160,6 +160,8 @@ class GroundTruth:
     expected_segment: dict[str, str] = field(default_factory=dict)
     #: the "now" the expectations above are computed for.
     reference_time: datetime | None = None
+    #: euros per unit of each deal currency: won revenue is compared in euros with these rates.
+    fx_to_eur: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
