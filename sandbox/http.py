@@ -277,7 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
         payload = response.encode()
         if fault == "truncated" and len(payload) > 2:
             payload = payload[: len(payload) // 2]
-        server.stats.record(request.method, request.path, response.status)
+        if not request.path.startswith(INSPECT_PREFIX):
+            server.stats.record(request.method, request.path, response.status)
         self.send_response(response.status)
         headers = {"Content-Type": "application/json;charset=utf-8", **response.headers}
         for name, value in headers.items():
@@ -323,7 +324,9 @@ class EmulatorServer(ThreadingHTTPServer):
         app = self.app
         public = app.is_public(request)
         if fault == "rate_limit":
-            return app.throttled(request)
+            throttled = app.throttled(request)
+            throttled.headers.update(app.extra_headers(request, throttled))
+            return throttled
         if fault == "server_error":
             status = (500, 502, 503)[self.stats.total() % 3]
             return Response(status, {"message": "injected server error"})
@@ -344,6 +347,8 @@ class EmulatorServer(ThreadingHTTPServer):
             response = result if isinstance(result, Response) else Response(200, result)
         except HttpError as error:
             response = error.response
+        except Exception as error:  # a bug in an emulator: answer like a server would
+            response = Response(500, {"message": f"internal error: {type(error).__name__}"})
         response.headers.update(app.extra_headers(request, response))
         return response
 
