@@ -19,6 +19,7 @@ from sync.cli_run import COMMANDS, crm_errors
 from sync.cli_sandbox import sandbox_group
 from sync.config import DEFAULT_CONFIG, Config
 from sync.config.starter import CRMS, starter_config
+from sync.hygiene.commands import audit_command, dedupe_command
 from sync.logs import setup_logging
 from sync.runner import Job
 
@@ -122,13 +123,12 @@ def live_problems(output: Output, job: Job) -> dict[str, list[str]]:
         for name, converter in job.mapping.objects.items():
             schema = connector.describe(converter.native_object)
             problems = [str(i) for i in check_object(name, converter.spec, schema)]
-            if name == "contact":
-                missing = [f for f in job.write_back.native_fields() if f not in schema.fields]
-                if missing:
-                    problems.append(
-                        f"fields crmsync writes are missing ({', '.join(missing)}):"
-                        " run `crmsync provision`"
-                    )
+            missing = [f for f in job.write_back.native_fields(name) if f not in schema.fields]
+            if missing:
+                problems.append(
+                    f"fields crmsync writes are missing ({', '.join(missing)}):"
+                    " run `crmsync provision`"
+                )
             found[name] = problems
     return found
 
@@ -167,8 +167,6 @@ def config_init(output: Output, crm: str, out: Path, force: bool) -> None:
 
 
 _LATER = {
-    "audit": "the data-quality audit",
-    "dedupe": "find duplicate contacts in a CSV",
     "export": "write the cleaned data as CSV for a CRM's importer",
     "report": "the HTML report",
     "migrate": "carry a customer base to another CRM",
@@ -214,7 +212,7 @@ def demo(output: Output, contacts: int, seed: int, folder: Path) -> None:
         sys.exit(exitcodes.FAILED_RECORDS)
 
 
-for _command in [*COMMANDS, sandbox_group]:
+for _command in [*COMMANDS, sandbox_group, audit_command, dedupe_command]:
     cli.add_command(_command)
 for _name, _summary in _LATER.items():
     cli.add_command(_not_yet(_name, _summary))
