@@ -68,10 +68,7 @@ def provision(output: Output, config_path: Path | None, yes: bool) -> None:
     job = job_for(output, config_path)
     with crm_errors(output):
         connector = job.connector
-        wanted = {
-            job.mapping["contact"].native_object: job.write_back.field_schemas(),
-            **{k: list(v) for k, v in connector.support_fields.items()},
-        }
+        wanted = job.provision_plan()
         missing = {
             object_type: [f for f in fields if f.name not in connector.describe(object_type).fields]
             for object_type, fields in wanted.items()

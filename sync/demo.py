@@ -76,10 +76,7 @@ def run_demo(
             verdict = "matches" if not issues else f"{len(issues)} problems"
             console.print(f"   mapping of {object_name} → {converter.native_object}: {verdict}")
         console.print("[bold]2. provision[/bold] the fields crmsync writes")
-        connector = job.connector
-        created = connector.create_fields("contacts", job.write_back.field_schemas())
-        for object_type, fields in connector.support_fields.items():
-            created += connector.create_fields(object_type, list(fields))
+        created = [name for names in job.provision().values() for name in names]
         console.print(f"   created {len(created)} fields: {', '.join(created) or 'none needed'}")
         console.print("[bold]3. pull[/bold]")
         _, pulled = job.pull()

@@ -73,12 +73,15 @@ def make_plan(
     for output in run.outputs:
         by_record[(output.object_name, output.record_id)].append(output)
     unwritable: set[tuple[str, str]] = set()
+    taken = _emails_in_use(mirror.base)
     changes = []
     for object_name, records in mirror.records.items():
         converter = mapping[object_name]
         entities = {e.id: e for e in _entities(mirror.base, object_name)}
         for record_id, record in records.items():
             outputs = by_record.get((object_name, record_id), [])
+            outputs, clashes = _without_email_clashes(object_name, record_id, outputs, taken)
+            problems += clashes
             change = _record_change(
                 object_name,
                 record,
@@ -106,6 +109,35 @@ def make_plan(
         tasks=tuple(tasks),
         problems=tuple(problems),
     )
+
+
+def _emails_in_use(base: CustomerBase) -> dict[str, set[str]]:
+    """Lower-cased e-mail -> ids of the contacts that hold it now."""
+    taken: dict[str, set[str]] = defaultdict(set)
+    for contact in base.contacts:
+        if contact.email:
+            taken[contact.email.strip().lower()].add(contact.id)
+    return taken
+
+
+def _without_email_clashes(
+    object_name: str, record_id: str, outputs: list[Output], taken: Mapping[str, set[str]]
+) -> tuple[list[Output], list[str]]:
+    """Drop an e-mail fix that would give a contact another contact's e-mail: CRMs that key
+    contacts by e-mail refuse it, and two records with one address are a duplicate to merge,
+    not to write (the duplicate rules report it)."""
+    if object_name != "contact":
+        return outputs, []
+    kept, problems = [], []
+    for output in outputs:
+        if output.target == "field" and output.name == "email" and isinstance(output.value, str):
+            others = taken.get(output.value.strip().lower(), set()) - {record_id}
+            if others:
+                problems.append(f"contact {record_id}: e-mail not changed to {output.value!r}, "
+                                f"which contact {min(others)} already has")
+                continue
+        kept.append(output)
+    return kept, problems
 
 
 def _entities(base: CustomerBase, object_name: str) -> Iterable[Any]:
@@ -160,7 +192,8 @@ def _record_change(
 
 
 def _writable(name: str, converter: ObjectConverter, write_back: WriteBack) -> bool:
-    return write_back.native_field(name) is not None or name in converter.writable_fields()
+    native = write_back.native_field(converter.object_name, name)
+    return native is not None or name in converter.writable_fields()
 
 
 def _field_change(
@@ -171,7 +204,7 @@ def _field_change(
     write_back: WriteBack,
 ) -> FieldChange | None:
     """The change for one (writable) field output; None when the CRM already holds it."""
-    native_name = write_back.native_field(output.name)
+    native_name = write_back.native_field(converter.object_name, output.name)
     if native_name is not None:
         before = record.fields.get(native_name)
         after = write_back.native_value(output.value)

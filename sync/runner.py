@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from connectors.types import Connector
+from connectors.types import Connector, FieldSchema
 from sync.apply import ApplyReport, apply_plan
 from sync.config import LoadedConfig
 from sync.connect import build_connector, tag_field
@@ -102,11 +102,12 @@ class Job:
 
     # --- steps ----------------------------------------------------------------------------
     def _pull(self, run_id: str, *, full: bool, progress: Any = None) -> PullReport:
-        extra = self.write_back.native_fields()
         converters = []
         for object_name in self.config.run.objects:
             converter = self.mapping[object_name]
-            fields = [*extra, tag_field(self.config)] if object_name == "contact" else []
+            fields = self.write_back.native_fields(object_name)
+            if "tags" not in converter.spec.fields and object_name != "deal":
+                fields.append(tag_field(self.config))
             converters.append((object_name, converter, fields))
         return pull(
             self.connector,
@@ -134,6 +135,22 @@ class Job:
             crm=self.config.crm.kind,
             now=now,
         )
+
+    def provision_plan(self) -> dict[str, list[FieldSchema]]:
+        """Native object -> the custom fields crmsync needs there (outputs, task keys)."""
+        wanted: dict[str, list[FieldSchema]] = {}
+        for object_name in self.config.run.objects:
+            outputs = self.write_back.field_schemas(object_name)
+            if outputs:
+                wanted[self.mapping[object_name].native_object] = outputs
+        for object_type, support in self.connector.support_fields.items():
+            wanted.setdefault(object_type, []).extend(support)
+        return wanted
+
+    def provision(self) -> dict[str, list[str]]:
+        """Create whatever :meth:`provision_plan` lists that the CRM lacks; idempotent."""
+        return {object_type: self.connector.create_fields(object_type, fields)
+                for object_type, fields in self.provision_plan().items()}
 
     def pull(self, *, full: bool = False, progress: Any = None) -> tuple[str, PullReport]:
         with self.run("pull", lock=True) as (run_id, counts):

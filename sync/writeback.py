@@ -19,13 +19,17 @@ from sync.config.model import Config
 
 UTC = timezone.utc
 
-#: rule outputs written by default, with the native type of the field that holds them
-DEFAULT_OUTPUTS: dict[str, NativeType] = {
-    "segment": "string",
-    "marketing_excluded": "bool",
-    "rfm_group": "string",
-    "duplicate_of": "string",
-    "next_review_date": "date",
+#: per object, the rule outputs written by default and the native type of their field
+DEFAULT_OUTPUTS: dict[str, dict[str, NativeType]] = {
+    "contact": {
+        "segment": "string",
+        "marketing_excluded": "bool",
+        "rfm_group": "string",
+        "duplicate_of": "string",
+        "next_review_date": "date",
+    },
+    "company": {"duplicate_of": "string"},
+    "deal": {},
 }
 
 
@@ -44,18 +48,25 @@ class WriteBack:
 
     crm: str
     namespace: str
-    outputs: Mapping[str, str]  # rule output -> native field
+    outputs: Mapping[str, Mapping[str, str]]  # object -> rule output -> native field
     create_tasks: bool
 
     @classmethod
     def from_config(cls, config: Config) -> WriteBack:
+        """Defaults per object, then the config's ``write_back.fields``: ``output`` names a
+        contact output, ``company.output`` / ``deal.output`` the others; null stops one."""
         crm = config.crm.kind
-        outputs = {name: native_output_name(crm, name) for name in DEFAULT_OUTPUTS}
-        for name, native in config.write_back.fields.items():
+        outputs = {
+            obj: {name: native_output_name(crm, name) for name in names}
+            for obj, names in DEFAULT_OUTPUTS.items()
+        }
+        for key, native in config.write_back.fields.items():
+            obj, _, name = key.rpartition(".")
+            chosen = outputs.setdefault(obj or "contact", {})
             if native is None:
-                outputs.pop(name, None)
+                chosen.pop(name, None)
             else:
-                outputs[name] = native
+                chosen[name] = native
         return cls(crm, config.write_back.tag_namespace, outputs, config.write_back.create_tasks)
 
     def tag(self, name: str) -> str:
@@ -64,23 +75,24 @@ class WriteBack:
     def owns(self, tag: str) -> bool:
         return tag.startswith(f"{self.namespace}:")
 
-    def native_field(self, output: str) -> str | None:
-        return self.outputs.get(output)
+    def native_field(self, object_name: str, output: str) -> str | None:
+        return self.outputs.get(object_name, {}).get(output)
 
-    def native_fields(self) -> list[str]:
-        return list(dict.fromkeys(self.outputs.values()))
+    def native_fields(self, object_name: str) -> list[str]:
+        return list(dict.fromkeys(self.outputs.get(object_name, {}).values()))
 
-    def field_schemas(self) -> list[FieldSchema]:
-        """The fields ``crmsync provision`` creates for the outputs."""
+    def field_schemas(self, object_name: str) -> list[FieldSchema]:
+        """The fields ``crmsync provision`` creates for one object's outputs."""
+        types = DEFAULT_OUTPUTS.get(object_name, {})
         return [
             FieldSchema(
                 native,
-                DEFAULT_OUTPUTS.get(output, "string"),
+                types.get(output, "string"),
                 True,
                 label=f"crmsync {output.replace('_', ' ')}",
                 custom=True,
             )
-            for output, native in self.outputs.items()
+            for output, native in self.outputs.get(object_name, {}).items()
         ]
 
     def native_value(self, value: Any) -> Any:

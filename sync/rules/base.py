@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from mapping.model import Company, Contact, Deal
+from mapping.model import Company, Contact, Deal, field_kinds
 from sync.config.rules import RulesSettings
 
 Stage = Literal["hygiene", "enrichment", "segmentation"]
@@ -166,15 +166,71 @@ def run_rules(
     settings: RulesSettings,
     *,
     rules: Iterable[RuleSpec] | None = None,
+    max_passes: int = 3,
 ) -> RuleRun:
-    """Run ``rules`` (default: every registered rule) stage by stage."""
+    """Run ``rules`` (default: every registered rule) stage by stage, until what they want
+    stops changing.
+
+    Each stage sees the records as the stages before it left them: a fix to a common-model
+    field (hygiene lower-casing an e-mail, enrichment filling a country) is applied to the
+    base before the next stage runs. When a later stage fixes a field that an earlier stage
+    reads (a country that makes a phone parseable), the stages run again over the fixed
+    records, so that one run plans everything and the next run plans nothing."""
     chosen = list(RULES.values() if rules is None else rules)
+    fixes: dict[tuple[str, str, str, str], Output] = {}  # (object, id, field, rule) -> fix
+    current = base
     outputs: list[Output] = []
-    for stage in STAGES:
-        for spec in (r for r in chosen if r.stage == stage):
-            context = RuleContext(base, now, settings, tuple(outputs))
-            outputs.extend(spec.function(context))
-    return RuleRun(tuple(outputs), tuple(find_conflicts(outputs)))
+    for _ in range(max_passes):
+        outputs = []
+        cascades = False
+        for stage in STAGES:
+            produced: list[Output] = []
+            for spec in (r for r in chosen if r.stage == stage):
+                produced.extend(spec.function(RuleContext(current, now, settings, tuple(outputs))))
+            outputs.extend(produced)
+            new = [o for o in produced if _is_fix(o) and _key(o) not in fixes]
+            for fix in (o for o in produced if _is_fix(o)):
+                fixes[_key(fix)] = fix
+            if new:
+                current = _with_fixes(current, new)
+                cascades = cascades or stage != "hygiene"
+        if not cascades:
+            break
+    final = [o for o in outputs if not _is_fix(o)] + list(fixes.values())
+    return RuleRun(tuple(final), tuple(find_conflicts(final)))
+
+
+_ENTITY_OF = {"contact": Contact, "company": Company, "deal": Deal}
+
+
+def _is_fix(output: Output) -> bool:
+    """A field output that changes a common-model field (rather than a crmsync output)."""
+    if output.target != "field":
+        return False
+    return output.name in field_kinds(_ENTITY_OF[output.object_name])
+
+
+def _key(output: Output) -> tuple[str, str, str, str]:
+    return (output.object_name, output.record_id, output.name, output.rule)
+
+
+def _with_fixes(base: CustomerBase, fixes: Iterable[Output]) -> CustomerBase:
+    """The base with the fixed fields' new values."""
+    changed: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    for fix in fixes:
+        changed[fix.object_name][fix.record_id][fix.name] = fix.value
+
+    def patched(records: Sequence[Any], object_name: str) -> Sequence[Any]:
+        edits = changed.get(object_name)
+        if not edits:
+            return records
+        return [r.replace(**edits[r.id]) if r.id in edits else r for r in records]
+
+    return CustomerBase(
+        patched(base.contacts, "contact"),
+        patched(base.companies, "company"),
+        patched(base.deals, "deal"),
+    )
 
 
 def find_conflicts(outputs: Iterable[Output]) -> list[Conflict]:
