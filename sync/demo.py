@@ -22,7 +22,7 @@ from sync.render import show_plan
 from sync.runner import Job
 
 TOKEN_VARIABLE = "CRMSYNC_DEMO_TOKEN"
-READ_ONLY_POSTS = ("/search", "/batch/read", "/oauth/v1/token")
+READ_ONLY_POSTS = ("/search", "/batch/read", "/oauth/v1/token", "/coql", "/oauth/v2/token")
 
 
 def demo_config(sandbox: Sandbox, folder: Path) -> Path:

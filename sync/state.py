@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -42,6 +45,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from connectors.types import Cursor, SourceRecord
 
+log = logging.getLogger(__name__)
 UTC = timezone.utc
 SCHEMA_VERSION = 2
 
@@ -482,6 +486,11 @@ class StateStore:
                 ).first()
             if row is None:  # released between our insert and this read: try once more
                 return self.acquire_lock(job, owner, ttl)
+            if _dead_here(row.owner):  # its process on this machine was killed
+                log.warning("taking over the lock of job %r from %s, which is no longer running",
+                            job, row.owner)
+                self.release_lock(job, row.owner)
+                return self.acquire_lock(job, owner, ttl)
             raise LockHeld(job, row.owner, _aware(row.expires_at)) from None  # type: ignore[arg-type]
 
     def release_lock(self, job: str, owner: str) -> None:
@@ -509,6 +518,20 @@ class StateStore:
         owner = row.owner if row is not None else "another process"
         expires = _aware(row.expires_at) if row is not None else _now()
         raise LockHeld(job, owner, expires)  # type: ignore[arg-type]
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether a lock owner named ``host:pid`` is a process of this machine that has ended."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _lock_key(job: str) -> int:

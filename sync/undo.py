@@ -24,9 +24,11 @@ class UndoReport:
     restored: int = 0
     failed: int = 0
     skipped: list[str] = field(default_factory=list)  # "record field: why"
+    refused: list[str] = field(default_factory=list)  # "record field: what the CRM said"
 
     def counts(self) -> dict[str, int]:
-        return {"restored": self.restored, "failed": self.failed, "skipped": len(self.skipped)}
+        return {"restored": self.restored, "failed": self.failed, "skipped": len(self.skipped),
+                "refused": len(self.refused)}
 
 
 def undo_run(
@@ -116,7 +118,39 @@ def _undo_chunk(
         return
     result = connector.write(object_type, updates)
     failed = {o.id for o in result.failed}
-    report.failed += len(failed)
-    report.restored += len(updates) - len(failed)
-    store.journal(run_id, job, [j for j in journal if j.record_id not in failed])
-    store.mark_journal([i for r, ids in undone.items() if r not in failed for i in ids], "undone")
+    refused_fields = _retry_field_by_field(
+        object_type, [u for u in updates if u.id in failed], connector, report
+    )
+    still_failed = {record_id for record_id, _ in refused_fields}
+    report.failed += len(still_failed)
+    report.restored += len(updates) - len(still_failed)
+    kept = [j for j in journal if (j.record_id, j.field) not in refused_fields]
+    store.journal(run_id, job, kept)
+    entry_fields = {entry_id: entry.field for entries in chunk.values()
+                    for entry_id, entry in entries}
+    store.mark_journal(
+        [i for r, ids in undone.items() for i in ids if (r, entry_fields[i]) not in refused_fields],
+        "undone",
+    )
+
+
+def _retry_field_by_field(
+    object_type: str, updates: list[RecordUpdate], connector: Connector, report: UndoReport
+) -> set[tuple[str, str]]:
+    """A record the CRM refused as a whole is restored one field at a time, so that one value
+    the CRM no longer accepts (an e-mail with spaces it once took) does not keep the others
+    from coming back. Returns the (record, field) pairs still refused."""
+    refused: set[tuple[str, str]] = set()
+    for update in updates:
+        parts = [RecordUpdate(update.id, {name: value}) for name, value in update.fields.items()]
+        if update.tags_add or update.tags_remove:
+            parts.append(RecordUpdate(update.id, {}, update.tags_add, update.tags_remove,
+                                      update.current_tags))
+        for part in parts:
+            outcome = connector.write(object_type, [part]).outcomes[0]
+            if not outcome.ok:
+                name = next(iter(part.fields), TAGS)
+                refused.add((update.id, name))
+                report.refused.append(f"{update.id} {name}: {outcome.error_code} "
+                                      f"{outcome.message or ''}".rstrip())
+    return refused

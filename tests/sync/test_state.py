@@ -25,8 +25,10 @@ POSTGRES = os.environ.get("CRMSYNC_TEST_POSTGRES_URL")
 
 def _fresh_postgres() -> str:
     if not POSTGRES:
-        pytest.fail("CRMSYNC_TEST_POSTGRES_URL is not set: run the suite with `bash .ci/run`, "
-                    "which starts a PostgreSQL server (or start one with .ci/start-postgres)")
+        pytest.fail(
+            "CRMSYNC_TEST_POSTGRES_URL is not set: run the suite with `bash .ci/run`, "
+            "which starts a PostgreSQL server (or start one with .ci/start-postgres)"
+        )
     engine = create_engine(POSTGRES)
     with engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
@@ -221,3 +223,23 @@ def test_a_postgres_lock_dies_with_its_holders_connection() -> None:
             assert time.monotonic() < deadline, "the lock outlived its session"
             time.sleep(0.05)
     other.close()
+
+
+def test_a_lock_left_by_a_killed_process_on_this_machine_is_taken_over(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    store = StateStore(f"sqlite:///{tmp_path}/state.db")
+    store.acquire_lock("nightly", f"{socket.gethostname()}:{dead.stdout.strip()}")
+    store.acquire_lock("nightly", "next-run")  # the holder is gone: no need to wait 6 hours
+    with pytest.raises(LockHeld):  # a live holder (this process) is respected
+        store.acquire_lock("other", f"{socket.gethostname()}:{os.getpid()}") or store.acquire_lock(
+            "other", "someone-else"
+        )
