@@ -5,10 +5,26 @@ from __future__ import annotations
 from connectors.hubspot import connect as connect_hubspot
 from connectors.hubspot import oauth_token_source, private_app_tokens
 from connectors.resilience import RetryPolicy
+from connectors.salesforce import connect as connect_salesforce
+from connectors.salesforce import (
+    https_session,
+    jwt_token_source,
+    login_url_for_domain,
+    password_token_source,
+    refresh_token_source,
+)
 from connectors.types import Connector
 from connectors.zoho import connect as connect_zoho
 from connectors.zoho import oauth_token_source as zoho_token_source
-from sync.config.model import Config, HubSpotOAuth, HubSpotSettings, ZohoSettings
+from sync.config.model import (
+    Config,
+    HubSpotOAuth,
+    HubSpotSettings,
+    SalesforceJwt,
+    SalesforceRefreshToken,
+    SalesforceSettings,
+    ZohoSettings,
+)
 
 #: where each CRM keeps tags when the config does not say (Zoho: its native tags)
 DEFAULT_TAG_FIELDS = {"hubspot": "tags", "salesforce": "Tags__c", "zoho": "Tag"}
@@ -72,5 +88,54 @@ def build_connector(config: Config) -> Connector:
             ca_bundle=ca_bundle,
             timeout=config.run.timeout_seconds,
             retry=retry,
+        )
+    if isinstance(crm, SalesforceSettings):
+        ca_bundle = str(crm.ca_bundle) if crm.ca_bundle else None
+        timeout = config.run.timeout_seconds
+        sf_auth = crm.auth
+        # one session for the login and the API: the CA bundle and timeout apply to both
+        session = https_session(ca_bundle=ca_bundle, timeout=timeout)
+        if isinstance(sf_auth, SalesforceRefreshToken):
+            sf_tokens = refresh_token_source(
+                sf_auth.login_url,
+                sf_auth.client_id,
+                sf_auth.client_secret.get_secret_value(),
+                sf_auth.refresh_token.get_secret_value(),
+                session=session,
+                ca_bundle=ca_bundle,
+                timeout=timeout,
+            )
+        elif isinstance(sf_auth, SalesforceJwt):
+            sf_tokens = jwt_token_source(
+                sf_auth.login_url,
+                sf_auth.consumer_key,
+                sf_auth.username,
+                sf_auth.private_key_file,
+                session=session,
+                ca_bundle=ca_bundle,
+                timeout=timeout,
+            )
+        else:
+            sf_tokens = password_token_source(
+                login_url_for_domain(sf_auth.domain),
+                sf_auth.username,
+                sf_auth.password.get_secret_value(),
+                sf_auth.security_token.get_secret_value(),
+                api_version=crm.api_version,
+                session=session,
+                ca_bundle=ca_bundle,
+                timeout=timeout,
+            )
+        return connect_salesforce(
+            sf_tokens,
+            tag_namespace=namespace,
+            tag_field=tag_field(config),
+            instance_url=crm.instance_url,
+            api_version=crm.api_version,
+            session=session,
+            ca_bundle=ca_bundle,
+            timeout=timeout,
+            retry=retry,
+            daily_quota_share=crm.daily_quota_share,
         )
     raise NotSupported(f"no {crm.kind} connector in this release yet")

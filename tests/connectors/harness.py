@@ -222,3 +222,147 @@ class ZohoHarness(Harness):
 
 
 HARNESSES["zoho"] = ZohoHarness
+
+
+class SalesforceHarness(Harness):
+    name = "salesforce"
+    contact_object = "Contact"
+    company_object = "Account"
+    tls = True  # simple-salesforce only speaks https: a throw-away CA per harness
+
+    def __init__(self) -> None:
+        self._tls: Any = None
+
+    @property
+    def ca_bundle(self) -> str:
+        return str(self._throwaway().ca_path)
+
+    def _throwaway(self) -> Any:
+        if self._tls is None:
+            from sandbox.tls import throwaway_tls
+
+            self._tls = throwaway_tls()
+        return self._tls
+
+    def ssl_context(self) -> Any:
+        return self._throwaway().context
+
+    def make_app(self, data: Dataset, **settings: Any) -> App:
+        from sandbox.salesforce import SalesforceApp, SalesforceSettings
+
+        if "access_token_ttl" in settings:
+            settings["access_token_ttl_seconds"] = settings.pop("access_token_ttl")
+        # an org whose admin grants field-level security on fields as they are created
+        settings.setdefault("auto_grant_field_permissions", True)
+        return SalesforceApp(data, SalesforceSettings(**settings))
+
+    @contextmanager
+    def serve(
+        self, data: Dataset | None = None, *, faults: Faults | None = None, **settings: Any
+    ) -> Iterator[Running]:
+        data = data or dataset()
+        with super().serve(data, faults=faults, **settings) as run:
+            run.extra["ids"] = salesforce_ids(data)
+            yield run
+
+    def connect(
+        self,
+        run: Running,
+        *,
+        oauth: bool = True,
+        token: str | None = None,
+        auth: str = "refresh_token",
+        private_key_file: str | None = None,
+        **options: Any,
+    ) -> Connector:
+        """A refresh-token login by default (a Salesforce session always comes from a login,
+        so ``oauth`` changes nothing); ``auth`` picks ``"password"`` (SOAP) or ``"jwt"``;
+        ``token`` pins a fixed session id instead (which a 401 then cannot cure)."""
+        from connectors.salesforce import (
+            connect,
+            jwt_token_source,
+            password_token_source,
+            refresh_token_source,
+            session_token,
+        )
+
+        credentials = run.app.credentials(run.server.base_url)
+        login_url = run.server.base_url
+        ca_bundle = options.setdefault("ca_bundle", self.ca_bundle)
+        tokens: Any
+        if token is not None:
+            tokens = session_token(token, credentials["instance_url"])
+        elif auth == "password":
+            tokens = password_token_source(
+                login_url,
+                credentials["username"],
+                credentials["password"],
+                credentials["security_token"],
+                ca_bundle=ca_bundle,
+            )
+        elif auth == "jwt":
+            assert private_key_file, "the JWT login needs the private key file"
+            tokens = jwt_token_source(
+                login_url,
+                credentials["client_id"],
+                credentials["username"],
+                private_key_file,
+                ca_bundle=ca_bundle,
+            )
+        else:
+            tokens = refresh_token_source(
+                login_url,
+                credentials["client_id"],
+                credentials["client_secret"],
+                credentials["refresh_token"],
+                ca_bundle=ca_bundle,
+            )
+        options.setdefault("retry", FAST_RETRIES)
+        return connect(tokens, tag_namespace=NAMESPACE, **options)
+
+    def native_id(self, run: Running, key: str) -> str:
+        return str(run.extra["ids"][key])
+
+    def tags_of(self, record_fields: dict[str, Any]) -> set[str]:
+        from connectors.salesforce.connector import split_tags
+
+        return set(split_tags(record_fields.get("Tags__c")))
+
+    def _request(self, run: Running, method: str, path: str, **kwargs: Any) -> requests.Response:
+        token = run.app.credentials(run.server.base_url)["access_token"]
+        return requests.request(
+            method,
+            f"{run.server.base_url}/services/data/v62.0/{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=self.ca_bundle,  # passed per request: REQUESTS_CA_BUNDLE beats Session.verify
+            timeout=10,
+            **kwargs,
+        )
+
+    def delete(self, run: Running, native_id: str) -> None:
+        assert self._request(run, "DELETE", f"sobjects/Contact/{native_id}").status_code == 204
+
+    def edit(self, run: Running, native_id: str, field_name: str, value: Any) -> None:
+        answer = self._request(
+            run, "PATCH", f"sobjects/Contact/{native_id}", json={field_name: value}
+        )
+        assert answer.status_code == 204, answer.text
+
+
+def salesforce_ids(data: Dataset) -> dict[str, str]:
+    """Dataset key -> Salesforce id: the emulator numbers each object's records in data set
+    order (ids are deterministic per key prefix)."""
+    from sandbox.salesforce.ids import KEY_PREFIXES, make_id
+
+    ids: dict[str, str] = {}
+    for object_name, items in (
+        ("Account", data.companies),
+        ("Contact", data.contacts),
+        ("Opportunity", data.deals),
+    ):
+        prefix = KEY_PREFIXES[object_name]
+        ids.update({item.key: make_id(prefix, n) for n, item in enumerate(items, 1)})
+    return ids
+
+
+HARNESSES["salesforce"] = SalesforceHarness

@@ -102,3 +102,13 @@ def task_keys(crm: str, dump: dict[str, Any]) -> list[str]:
 
 def _stable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in VOLATILE and not k.startswith("$")}
+
+
+def native_ids(sandbox: Sandbox) -> dict[str, str]:
+    """Generator key -> the record id the emulator gave it."""
+    if sandbox.crm == "salesforce":
+        from tests.connectors.harness import salesforce_ids
+
+        assert sandbox.dataset is not None
+        return salesforce_ids(sandbox.dataset)
+    return {key: str(value) for key, value in sandbox.app.ids.items()}

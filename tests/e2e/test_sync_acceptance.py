@@ -26,6 +26,7 @@ from tests.e2e.sandboxes import (
     CRMS_WITH_CONNECTORS,
     SETTINGS,
     contacts_state,
+    native_ids,
     task_keys,
     write_config,
 )
@@ -143,9 +144,9 @@ def test_a_persons_tags_survive_every_sync(crm: str, tmp_path: Path) -> None:
             r.id: converter.to_common(r)
             for r in job.store.records(job.name, converter.native_object)
         }
-        ids = sandbox.app.ids
+        ids = native_ids(sandbox)
         for key, tags in people.items():
-            record = records[str(ids[key])]
+            record = records[ids[key]]
             assert tags <= set(record.tags), key
             assert all(t in tags or t.startswith("crmsync:") for t in record.tags)
 
