@@ -64,6 +64,7 @@ def make_plan(
     crm: str,
     now: datetime,
     done_tasks: set[str] | frozenset[str] = frozenset(),
+    crm_fields: Mapping[str, set[str]] | None = None,
 ) -> Plan:
     """The frozen plan for what ``run`` wants over ``mirror``; tasks whose key is in
     ``done_tasks`` were created by an earlier run and are not planned again."""
@@ -73,6 +74,13 @@ def make_plan(
     for output in run.outputs:
         by_record[(output.object_name, output.record_id)].append(output)
     unwritable: set[tuple[str, str]] = set()
+    if crm_fields is not None:
+        write_back, missing = write_back.present_in(crm_fields)
+        problems += [
+            f"not written: {o}.{n} has no field {f!r} in the CRM (run `crmsync "
+            "provision`; in Salesforce also grant field-level security)"
+            for o, n, f in missing
+        ]
     taken = _emails_in_use(mirror.base)
     changes = []
     for object_name, records in mirror.records.items():
@@ -133,8 +141,10 @@ def _without_email_clashes(
         if output.target == "field" and output.name == "email" and isinstance(output.value, str):
             others = taken.get(output.value.strip().lower(), set()) - {record_id}
             if others:
-                problems.append(f"contact {record_id}: e-mail not changed to {output.value!r}, "
-                                f"which contact {min(others)} already has")
+                problems.append(
+                    f"contact {record_id}: e-mail not changed to {output.value!r}, "
+                    f"which contact {min(others)} already has"
+                )
                 continue
         kept.append(output)
     return kept, problems

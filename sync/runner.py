@@ -134,7 +134,18 @@ class Job:
             job=self.name,
             crm=self.config.crm.kind,
             now=now,
+            done_tasks=self.store.created_task_keys(self.name),
+            crm_fields=self._crm_fields(),
         )
+
+    def _crm_fields(self) -> dict[str, set[str]]:
+        """The native fields each object with write-back outputs has in the CRM, so a field
+        nobody created (or that the CRM hides) fails the plan, not the apply."""
+        return {
+            name: set(self.connector.describe(self.mapping[name].native_object).fields)
+            for name in self.config.run.objects
+            if self.write_back.native_fields(name)
+        }
 
     def provision_plan(self) -> dict[str, list[FieldSchema]]:
         """Native object -> the custom fields crmsync needs there (outputs, task keys)."""
@@ -149,8 +160,10 @@ class Job:
 
     def provision(self) -> dict[str, list[str]]:
         """Create whatever :meth:`provision_plan` lists that the CRM lacks; idempotent."""
-        return {object_type: self.connector.create_fields(object_type, fields)
-                for object_type, fields in self.provision_plan().items()}
+        return {
+            object_type: self.connector.create_fields(object_type, fields)
+            for object_type, fields in self.provision_plan().items()
+        }
 
     def pull(self, *, full: bool = False, progress: Any = None) -> tuple[str, PullReport]:
         with self.run("pull", lock=True) as (run_id, counts):

@@ -69,6 +69,23 @@ class WriteBack:
                 chosen[name] = native
         return cls(crm, config.write_back.tag_namespace, outputs, config.write_back.create_tasks)
 
+    def present_in(
+        self, crm_fields: Mapping[str, set[str]]
+    ) -> tuple[WriteBack, list[tuple[str, str, str]]]:
+        """This write-back without the outputs whose field the CRM lacks (object -> the
+        native fields it has), and those missing as (object, output, native field)."""
+        kept: dict[str, dict[str, str]] = {}
+        missing = []
+        for object_name, outputs in self.outputs.items():
+            fields = crm_fields.get(object_name)
+            kept[object_name] = {}
+            for output, native in outputs.items():
+                if fields is None or native in fields:
+                    kept[object_name][output] = native
+                else:
+                    missing.append((object_name, output, native))
+        return WriteBack(self.crm, self.namespace, kept, self.create_tasks), missing
+
     def tag(self, name: str) -> str:
         return f"{self.namespace}:{name}"
 
