@@ -21,6 +21,7 @@ from sync.config import DEFAULT_CONFIG, Config
 from sync.config.starter import CRMS, starter_config
 from sync.hygiene.commands import audit_command, dedupe_command
 from sync.logs import setup_logging
+from sync.report.commands import report
 from sync.runner import Job
 
 
@@ -168,7 +169,6 @@ def config_init(output: Output, crm: str, out: Path, force: bool) -> None:
 
 _LATER = {
     "export": "write the cleaned data as CSV for a CRM's importer",
-    "report": "the HTML report",
     "migrate": "carry a customer base to another CRM",
 }
 
@@ -212,7 +212,7 @@ def demo(output: Output, contacts: int, seed: int, folder: Path) -> None:
         sys.exit(exitcodes.FAILED_RECORDS)
 
 
-for _command in [*COMMANDS, sandbox_group, audit_command, dedupe_command]:
+for _command in [*COMMANDS, sandbox_group, audit_command, dedupe_command, report]:
     cli.add_command(_command)
 for _name, _summary in _LATER.items():
     cli.add_command(_not_yet(_name, _summary))

@@ -53,7 +53,7 @@ def compute_kpis(
     total = len(contacts) or 1
     fields: dict[str, dict[str, object]] = defaultdict(dict)
     tags: dict[str, set[str]] = defaultdict(set)
-    findings: Counter[str] = Counter()
+    findings: dict[str, set[str]] = defaultdict(set)  # finding -> contacts with it
     for output in outputs:
         if output.object_name != "contact":
             continue
@@ -62,14 +62,14 @@ def compute_kpis(
         elif output.target == "tag":
             tags[output.name].add(output.record_id)
         elif output.target == "finding":
-            findings[output.name] += 1
+            findings[output.name].add(output.record_id)
     kpis: dict[str, float] = {
         "contacts": float(len(contacts)),
         "complete_share": sum(1 for v in fields["completeness"].values() if v == 1) / total,
         "duplicate_share": len(fields["duplicate_of"]) / total,
-        "invalid_email_share": findings["invalid_email"]
+        "invalid_email_share": len(findings["invalid_email"])
         / (sum(1 for c in contacts if c.email) or 1),
-        "invalid_phone_share": findings["invalid_phone"]
+        "invalid_phone_share": len(findings["invalid_phone"])
         / (sum(1 for c in contacts if c.phone or c.mobile) or 1),
         "obsolete_share": len(tags["obsolete"]) / total,
         "inactive_count": float(len(tags["inactive"])),
