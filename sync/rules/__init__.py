@@ -27,3 +27,14 @@ __all__ = [
     "rule",
     "run_rules",
 ]
+
+# Rule modules: importing them registers their rules.
+import sync.hygiene.rules
+import sync.segmentation.behaviour
+import sync.segmentation.crosssell
+import sync.segmentation.enrichment
+import sync.segmentation.language
+import sync.segmentation.lifecycle
+import sync.segmentation.moments
+import sync.segmentation.reactivation
+import sync.segmentation.value  # noqa: F401

@@ -1,0 +1,221 @@
+"""What several rules need to know, computed once per run over the whole customer base.
+
+* :func:`histories`: every contact's deals as purchases (won dates, revenue in the base
+  currency, products, open deal amounts), from one pass over all deals.
+* :func:`per_run`: computes a function of the run once per (customer base, ``now``,
+  settings), so the lifecycle segments, frustration scores or spend tiers one rule needs are
+  not computed again by the next.
+* :func:`percentile_ranks` and :func:`bucket`: quantiles over a whole set at once.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import wraps
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from mapping.model import Deal
+
+if TYPE_CHECKING:
+    from sync.config.rules import RevenueRules, RulesSettings
+    from sync.rules.base import CustomerBase, RuleContext
+
+T = TypeVar("T")
+
+WON = "won"
+ADVANCED_STAGES = frozenset({"meeting", "quote"})
+OPEN_STAGES = frozenset({"open", "meeting", "quote"})
+
+_RUNS: WeakKeyDictionary[CustomerBase, dict[tuple[str, datetime], tuple[RulesSettings, Any]]]
+_RUNS = WeakKeyDictionary()
+
+
+def per_run(function: Callable[[RuleContext], T]) -> Callable[[RuleContext], T]:
+    """``function(ctx)`` computed once per customer base, ``now`` and settings object.
+
+    Only for functions of ``ctx.base``, ``ctx.now`` and ``ctx.settings`` (never of
+    ``ctx.earlier``): the value is kept while the customer base lives."""
+    key = f"{function.__module__}.{function.__qualname__}"
+
+    @wraps(function)
+    def once(ctx: RuleContext) -> T:
+        results = _RUNS.setdefault(ctx.base, {})
+        cached = results.get((key, ctx.now))
+        if cached is not None and cached[0] is ctx.settings:
+            return cached[1]
+        value = function(ctx)
+        results[(key, ctx.now)] = (ctx.settings, value)
+        return value
+
+    return once
+
+
+@dataclass(slots=True)
+class History:
+    """One contact's deals, read as purchases."""
+
+    deals: list[Deal] = field(default_factory=list)
+    won: int = 0
+    dates: list[date] = field(default_factory=list)  # won deals' close dates, ascending
+    revenue: float = 0.0  # won revenue in the base currency
+    open_amount: float = 0.0  # open, meeting and quote deals, in the base currency
+    advanced: Deal | None = None  # a deal in a meeting or quote stage
+    products: frozenset[str] = frozenset()  # products of won deals
+
+    @property
+    def first_purchase(self) -> date | None:
+        return self.dates[0] if self.dates else None
+
+    @property
+    def last_purchase(self) -> date | None:
+        return self.dates[-1] if self.dates else None
+
+    def median_interval(self) -> float | None:
+        """Median days between consecutive purchases (None with fewer than two)."""
+        if len(self.dates) < 2:
+            return None
+        return statistics.median((b - a).days for a, b in pairwise(self.dates))
+
+
+class Rates:
+    """Rates by currency as deals write it (``eur``, ``EUR``, none = the base currency)."""
+
+    __slots__ = ("_by_code", "_known")
+
+    def __init__(self, revenue: RevenueRules) -> None:
+        self._known = revenue.fx_rates
+        self._by_code: dict[str | None, float | None] = {
+            None: revenue.fx_rates[revenue.base_currency]
+        }
+
+    def of(self, currency: str | None) -> float | None:
+        """Base-currency units per unit of ``currency`` (None when it has no rate)."""
+        if currency in self._by_code:
+            return self._by_code[currency]
+        rate = self._by_code[currency] = self._known.get((currency or "").strip().upper())
+        return rate
+
+    def amount(self, deal: Deal) -> float | None:
+        """The deal's amount in the base currency (0 without an amount; None without a rate)."""
+        rate = self.of(deal.currency)
+        if rate is None:
+            return None
+        return float(deal.amount) * rate if deal.amount is not None else 0.0
+
+
+def deal_day(deal: Deal) -> date | None:
+    """When a deal happened: its close date, else when it was last updated or created."""
+    if deal.close_date is not None:
+        return deal.close_date
+    moment = deal.updated_at or deal.created_at
+    return moment.date() if moment is not None else None
+
+
+@per_run
+def histories(ctx: RuleContext) -> Mapping[str, History]:
+    """contact id -> its purchase history, for the contacts a deal is credited to (the deal's
+    primary contact, or all its contacts: ``revenue.credit``)."""
+    settings = ctx.settings.revenue
+    result: dict[str, History] = {}
+    if settings.credit == "all":
+        credited: Iterable[tuple[str, list[Deal]]] = ctx.base.deals_by_contact.items()
+    else:
+        by_primary: dict[str, list[Deal]] = {}
+        for deal in ctx.base.deals:
+            if deal.contact_ids:
+                by_primary.setdefault(deal.contact_ids[0], []).append(deal)
+        credited = by_primary.items()
+    rates = Rates(settings)
+    product_sets: dict[frozenset[str], frozenset[str]] = {}
+    for contact_id, deals in credited:
+        result[contact_id] = _history(deals, rates, product_sets)
+    return result
+
+
+def _history(
+    deals: list[Deal], rates: Rates, product_sets: dict[frozenset[str], frozenset[str]]
+) -> History:
+    """One contact's history; ``product_sets`` keeps one object per distinct set of products
+    (customers buy the same few combinations)."""
+    won = 0
+    revenue = open_amount = 0.0
+    dates: list[date] = []
+    products: set[str] = set()
+    advanced = None
+    for deal in deals:
+        stage = deal.stage
+        if stage == WON:
+            won += 1
+            revenue += rates.amount(deal) or 0.0
+            day = deal.close_date or deal_day(deal)
+            if day is not None:
+                dates.append(day)
+            products.update(deal.products)
+        elif stage in OPEN_STAGES:
+            open_amount += rates.amount(deal) or 0.0
+            if advanced is None and stage in ADVANCED_STAGES:
+                advanced = deal
+    dates.sort()
+    bought = frozenset(products)
+    return History(
+        deals, won, dates, revenue, open_amount, advanced, product_sets.setdefault(bought, bought)
+    )
+
+
+@per_run
+def unpriced_deals(ctx: RuleContext) -> list[Deal]:
+    """Deals whose currency has no rate, so their amount counts no revenue."""
+    rates = Rates(ctx.settings.revenue)
+    return [deal for deal in ctx.base.deals if rates.of(deal.currency) is None]
+
+
+def percentile_ranks(values: Mapping[str, float]) -> dict[str, float]:
+    """key -> share of the values below its value, counting equal values half (0 to 1).
+
+    Equal values always get equal ranks, so a quantile never splits a tie."""
+    ordered = sorted(values.items(), key=lambda item: item[1])
+    count = len(ordered)
+    ranks: dict[str, float] = {}
+    start = 0
+    while start < count:
+        end = start
+        value = ordered[start][1]
+        while end < count and ordered[end][1] == value:
+            end += 1
+        rank = (start + (end - start) / 2) / count
+        for key, _ in ordered[start:end]:
+            ranks[key] = rank
+        start = end
+    return ranks
+
+
+def bucket(rank: float, buckets: int) -> int:
+    """The 1-based bucket (1 = lowest) of a percentile rank among ``buckets`` equal ones."""
+    return min(buckets, 1 + int(rank * buckets))
+
+
+def money(amount: float, currency: str) -> str:
+    """``12,400 EUR``: amounts in reasons, rounded to whole units."""
+    return f"{amount:,.0f} {currency}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class Shared:
+    """One object per distinct value: reasons and dates repeat across contacts ("birthday in
+    5 days (2026-11-06)"), and a million copies of a few thousand strings cost memory."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    def __call__(self, value: T) -> T:
+        return self._seen.setdefault(value, value)
