@@ -254,6 +254,7 @@ def test_audit_command_prints_the_kpis(tmp_path: Path) -> None:
     assert sum(t["contacts"] for t in report["tiers"].values()) == 9
 
 
-def test_audit_without_a_csv_says_what_is_missing() -> None:
-    result = CliRunner().invoke(audit_command, [])
-    assert result.exit_code == 2 and "--csv" in result.output
+def test_audit_of_the_crm_without_a_config_says_what_is_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "crmsync.yaml"
+    result = CliRunner().invoke(audit_command, ["--config", str(missing)])
+    assert result.exit_code == 2 and str(missing) in result.output
