@@ -19,6 +19,8 @@ from mapping.check import check_object
 from sandbox.serve import Sandbox, serve
 from sync.config import load_config
 from sync.render import show_plan
+from sync.report.html import render_html
+from sync.report.model import build_report
 from sync.runner import Job
 
 TOKEN_VARIABLE = "CRMSYNC_DEMO_TOKEN"
@@ -93,6 +95,8 @@ def run_demo(
         again = job.sync()
         writes = write_requests(sandbox)
         console.print(f"   planned {len(again.plan.changes)} changes, sent {writes} write requests")
+        report_path = folder / "report.html"
+        report_path.write_text(render_html(build_report(job, again.plan)), encoding="utf-8")
         figures = {
             "contacts": contacts,
             "pulled": pulled.read,
@@ -101,8 +105,10 @@ def run_demo(
             "second_run_changes": len(again.plan.changes),
             "second_run_write_requests": writes,
             "run_id": run_id,
+            "report": str(report_path),
         }
         _summary(console, job, folder)
+        console.print(f"[bold]Full report:[/bold] {report_path} (open it in a browser)")
     return figures
 
 
