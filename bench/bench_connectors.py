@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import peak_rss_mb, row, timed  # noqa: E402
-from connectors.types import Cursor, RecordUpdate  # noqa: E402
-from sandbox.generator import generate  # noqa: E402
-from tests.connectors.harness import FAST_RETRIES, HARNESSES, Harness  # noqa: E402
+from bench.common import peak_rss_mb, row, timed
+from connectors.types import Cursor, RecordUpdate
+from sandbox.generator import generate
+from tests.connectors.harness import FAST_RETRIES, HARNESSES, Harness
 
 FLOORS = {
     "hubspot": {"read": 10.0, "incremental": 5.0, "write": 10.0},
