@@ -154,7 +154,7 @@ def _obsolete(object_name: ObjectName, record_id: str, reasons: dict[str, str]) 
     )
 
 
-@rule(DUPLICATES, "hygiene")
+@rule(DUPLICATES, "hygiene", once_per_run=True)
 def mark_duplicates(ctx: RuleContext) -> Iterator[Output]:
     """Cluster duplicate contacts and companies; point every duplicate at its cluster's
     survivor (and plan the merge when the admin asked for merges)."""

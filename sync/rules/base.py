@@ -134,19 +134,26 @@ class RuleSpec:
     stage: Stage
     function: RuleFunction
     description: str
+    #: run in the first pass only, its outputs kept when the stages run again: for costly
+    #: set-wise rules that normalise their own inputs (duplicate detection), whose answer the
+    #: fixes of a pass do not change
+    once_per_run: bool = False
 
 
 RULES: dict[str, RuleSpec] = {}
 
 
-def rule(name: str, stage: Stage) -> Callable[[RuleFunction], RuleFunction]:
+def rule(
+    name: str, stage: Stage, *, once_per_run: bool = False
+) -> Callable[[RuleFunction], RuleFunction]:
     """Register a rule function under ``name`` in ``stage``; its docstring describes it."""
 
     def register(function: RuleFunction) -> RuleFunction:
         if name in RULES:
             raise ValueError(f"a rule named {name!r} is already registered")
         summary = (function.__doc__ or "").strip().splitlines()
-        RULES[name] = RuleSpec(name, stage, function, summary[0] if summary else "")
+        RULES[name] = RuleSpec(name, stage, function, summary[0] if summary else "",
+                               once_per_run)
         return function
 
     return register
@@ -180,13 +187,20 @@ def run_rules(
     fixes: dict[tuple[str, str, str, str], Output] = {}  # (object, id, field, rule) -> fix
     current = base
     outputs: list[Output] = []
+    kept: dict[str, list[Output]] = {}  # outputs of once-per-run rules
     for _ in range(max_passes):
         outputs = []
         cascades = False
         for stage in STAGES:
             produced: list[Output] = []
             for spec in (r for r in chosen if r.stage == stage):
-                produced.extend(spec.function(RuleContext(current, now, settings, tuple(outputs))))
+                if spec.name in kept:
+                    produced.extend(kept[spec.name])
+                    continue
+                found = list(spec.function(RuleContext(current, now, settings, tuple(outputs))))
+                if spec.once_per_run:
+                    kept[spec.name] = found
+                produced.extend(found)
             outputs.extend(produced)
             new = [o for o in produced if _is_fix(o) and _key(o) not in fixes]
             for fix in (o for o in produced if _is_fix(o)):
