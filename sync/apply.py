@@ -21,7 +21,7 @@ from sync.plan import Plan, RecordChange, TaskChange
 from sync.state import JournalEntry, StateStore
 
 log = logging.getLogger(__name__)
-BATCH = 100
+BATCH = 500  # records re-read and written per step; connectors split to their API maximum
 TAGS = "(tags)"
 
 
