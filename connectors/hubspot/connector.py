@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from connectors.hubspot.transport import HubSpotTransport, Rejected
+from connectors.tasks import create_once
 from connectors.types import (
     Cursor,
     FieldSchema,
@@ -351,24 +352,27 @@ class HubSpotConnector:
         return found
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> WriteResult:
+        """Tasks whose key has none yet, 100 a request, each created at most once (see
+        :mod:`connectors.tasks`)."""
         before = self.transport.requests
-        existing = self.existing_tasks([t.key for t in tasks])
-        outcomes = [
-            RecordOutcome(t.key, True, "ALREADY_EXISTS") for t in tasks if t.key in existing
-        ]
-        pending = [t for t in tasks if t.key not in existing]
-        for chunk in _chunks(pending, PAGE):
-            inputs = [_task_input(t) for t in chunk]
-            try:
-                self.transport.call("crm.objects.batch_api.create", "tasks", {"inputs": inputs})
-            except Rejected as rejection:
-                outcomes.extend(
-                    RecordOutcome(t.key, False, _category(rejection.body), str(rejection))
-                    for t in chunk
-                )
-                continue
-            outcomes.extend(RecordOutcome(t.key, True) for t in chunk)
-        return WriteResult(tuple(outcomes), self.transport.requests - before)
+        outcomes = create_once(
+            tasks,
+            look_up=self.existing_tasks,
+            send=self._send_tasks,
+            batch=PAGE,
+            retry=self.transport.retry,
+            what="HubSpot create tasks",
+        )
+        return WriteResult(outcomes, self.transport.requests - before)
+
+    def _send_tasks(self, todo: list[TaskRequest]) -> dict[str, RecordOutcome]:
+        body = {"inputs": [_task_input(t) for t in todo]}
+        try:
+            self.transport.call("crm.objects.batch_api.create", "tasks", body, retry=False)
+        except Rejected as rejection:
+            code = _category(rejection.body)
+            return {t.key: RecordOutcome(t.key, False, code, str(rejection)) for t in todo}
+        return {t.key: RecordOutcome(t.key, True) for t in todo}
 
     # --- provision ------------------------------------------------------------------------
     def create_fields(self, object_type: str, fields: Sequence[FieldSchema]) -> list[str]:

@@ -110,14 +110,19 @@ class HubSpotTransport:
         return getattr(self._apis[group], method)
 
     # --- calls ----------------------------------------------------------------------------
-    def call(self, path: str, *args: Any, search: bool = False, **kwargs: Any) -> Answer:
-        """One logical request, with rate limiting, token refresh and retries."""
+    def call(
+        self, path: str, *args: Any, search: bool = False, retry: bool = True, **kwargs: Any
+    ) -> Answer:
+        """One logical request, with rate limiting, token refresh and (unless ``retry`` is
+        False: the caller decides, as for creates) retries."""
 
         def attempt() -> Answer:
             return self.tokens.with_token(
                 lambda token: self._send(token, path, args, kwargs, search)
             )
 
+        if not retry:
+            return attempt()
         return self.retry.run(
             attempt, f"HubSpot {path.rsplit('.', 2)[-2]}.{path.rsplit('.', 1)[-1]}"
         )

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from connectors.tasks import create_once
 from connectors.types import (
     Cursor,
     FieldSchema,
@@ -368,65 +369,38 @@ class ZohoConnector:
         return found
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> WriteResult:
-        """Tasks whose key has none yet, 100 a request. A request whose outcome is unknown
-        (timeout, reset, 5xx, throttled) is not simply repeated: the keys are looked up again
-        and only the tasks still missing are sent."""
+        """Tasks whose key has none yet, 100 a request, each created at most once (see
+        :mod:`connectors.tasks`)."""
         before = self.transport.requests
-        existing = self.existing_tasks([t.key for t in tasks])
-        pending: dict[str, TaskRequest] = {}
-        for task in tasks:
-            if task.key not in existing:
-                pending.setdefault(task.key, task)
-        created: dict[str, RecordOutcome] = {}
-        for chunk in _chunks(list(pending.values()), WRITE_BATCH):
-            created.update(self._insert_tasks(chunk))
-        outcomes = []
-        seen: set[str] = set()
-        for task in tasks:  # a key asked for twice in one call is created once
-            outcome = created.get(task.key)
-            if outcome is None or (task.key in seen and outcome.ok):
-                outcome = RecordOutcome(task.key, True, "ALREADY_EXISTS")
-            seen.add(task.key)
-            outcomes.append(outcome)
-        return WriteResult(tuple(outcomes), self.transport.requests - before)
+        outcomes = create_once(
+            tasks,
+            look_up=self.existing_tasks,
+            send=self._send_tasks,
+            batch=WRITE_BATCH,
+            retry=self.transport.retry,
+            what="Zoho POST Tasks",
+        )
+        return WriteResult(outcomes, self.transport.requests - before)
 
-    def _insert_tasks(self, chunk: list[TaskRequest]) -> dict[str, RecordOutcome]:
+    def _send_tasks(self, todo: list[TaskRequest]) -> dict[str, RecordOutcome]:
         outcomes: dict[str, RecordOutcome] = {}
-        todo = list(chunk)
-        tries = 0
-
-        def attempt() -> None:
-            nonlocal todo, tries
-            tries += 1
-            if tries > 1:  # the last try may have created some: never twice
-                found = self.existing_tasks([t.key for t in todo])
-                outcomes.update({k: RecordOutcome(k, True) for k in found})
-                todo = [t for t in todo if t.key not in found]
-                if not todo:
-                    return
-            data = [_task_body(t) for t in todo]
-            try:
-                answer = self.transport.call("POST", "Tasks", body={"data": data}, retry=False)
-                items = (answer.body or {}).get("data") or []
-            except Rejected as rejection:
-                items = rejection.body.get("data") if isinstance(rejection.body, dict) else None
-                if not isinstance(items, list) or len(items) != len(todo):
-                    outcomes.update(
-                        {
-                            t.key: RecordOutcome(t.key, False, rejection.code, str(rejection))
-                            for t in todo
-                        }
-                    )
-                    return
-            for task, item in zip(todo, items, strict=False):
-                ok = item.get("status") == "success"
-                outcomes[task.key] = (
-                    RecordOutcome(task.key, True) if ok else _failure(task.key, item)
+        data = [_task_body(t) for t in todo]
+        try:
+            answer = self.transport.call("POST", "Tasks", body={"data": data}, retry=False)
+            items = (answer.body or {}).get("data") or []
+        except Rejected as rejection:
+            items = rejection.body.get("data") if isinstance(rejection.body, dict) else None
+            if not isinstance(items, list) or len(items) != len(todo):
+                outcomes.update(
+                    {
+                        t.key: RecordOutcome(t.key, False, rejection.code, str(rejection))
+                        for t in todo
+                    }
                 )
-
-        self.transport.retry.run(attempt, "Zoho POST Tasks")
-        for task in chunk:
-            outcomes.setdefault(task.key, RecordOutcome(task.key, False, "NO_RESULT", "no answer"))
+                return outcomes
+        for task, item in zip(todo, items, strict=False):
+            ok = item.get("status") == "success"
+            outcomes[task.key] = RecordOutcome(task.key, True) if ok else _failure(task.key, item)
         return outcomes
 
     # --- provision ------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Creating follow-up tasks at most once per trigger key, whatever the CRM's task API.
+
+A create request whose outcome is unknown (timeout, reset, 5xx, throttled) is never simply
+sent again: the keys are looked up first and only the tasks still missing are sent. Each
+adapter supplies the look-up and one plain send; this module does the rest, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from connectors.resilience import RetryPolicy
+from connectors.types import RecordOutcome, TaskRequest
+
+#: task key -> task id, for the keys that have a task
+LookUp = Callable[[list[str]], dict[str, str]]
+#: one request creating these tasks (no retries inside), their outcomes by key; raises a
+#: RetryableError when the CRM's answer is unknown
+Send = Callable[[list[TaskRequest]], dict[str, RecordOutcome]]
+
+
+def create_once(
+    tasks: Sequence[TaskRequest],
+    *,
+    look_up: LookUp,
+    send: Send,
+    batch: int,
+    retry: RetryPolicy,
+    what: str,
+) -> tuple[RecordOutcome, ...]:
+    """Outcomes in the order of ``tasks``; a key that already has a task (or is asked for
+    twice) answers ``ALREADY_EXISTS``."""
+    existing = look_up([t.key for t in tasks])
+    pending: dict[str, TaskRequest] = {}
+    for task in tasks:
+        if task.key not in existing:
+            pending.setdefault(task.key, task)
+    created: dict[str, RecordOutcome] = {}
+    todo = list(pending.values())
+    for start in range(0, len(todo), batch):
+        created.update(_send_chunk(todo[start : start + batch], look_up, send, retry, what))
+    outcomes = []
+    seen: set[str] = set()
+    for task in tasks:
+        outcome = created.get(task.key)
+        if outcome is None or (task.key in seen and outcome.ok):
+            outcome = RecordOutcome(task.key, True, "ALREADY_EXISTS")
+        seen.add(task.key)
+        outcomes.append(outcome)
+    return tuple(outcomes)
+
+
+def _send_chunk(
+    chunk: list[TaskRequest], look_up: LookUp, send: Send, retry: RetryPolicy, what: str
+) -> dict[str, RecordOutcome]:
+    outcomes: dict[str, RecordOutcome] = {}
+    todo = list(chunk)
+    tries = 0
+
+    def attempt() -> None:
+        nonlocal todo, tries
+        tries += 1
+        if tries > 1:  # the last try may have created some: never twice
+            found = look_up([t.key for t in todo])
+            outcomes.update({key: RecordOutcome(key, True) for key in found})
+            todo = [t for t in todo if t.key not in found]
+            if not todo:
+                return
+        outcomes.update(send(todo))
+
+    retry.run(attempt, what)
+    for task in chunk:
+        outcomes.setdefault(task.key, RecordOutcome(task.key, False, "NO_RESULT", "no answer"))
+    return outcomes
