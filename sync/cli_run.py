@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from connectors.types import AuthError, ConnectorError, RetryableError, StopRunE
 from sync import exitcodes
 from sync.cli_common import Output, config_option, load_or_exit, pass_output
 from sync.connect import NotSupported
+from sync.metrics import render_metrics, write_metrics
 from sync.plan import Plan
 from sync.render import show_plan
 from sync.runner import Job
@@ -178,13 +180,42 @@ def apply(output: Output, config_path: Path | None, plan_file: Path | None) -> N
 @click.command()
 @config_option
 @click.option("--full", is_flag=True, help="Read everything, not only what changed.")
+@click.option(
+    "--metrics-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the run's metrics for node_exporter's textfile collector here.",
+)
 @pass_output
-def sync(output: Output, config_path: Path | None, full: bool) -> None:
+def sync(output: Output, config_path: Path | None, full: bool, metrics_file: Path | None) -> None:
     """pull + plan + apply, for schedulers."""
     job = job_for(output, config_path)
-    with crm_errors(output):
-        report = job.sync(full=full, progress=progress_printer(output, "read"))
+    started = time.monotonic()
+    try:
+        with crm_errors(output):
+            report = job.sync(full=full, progress=progress_printer(output, "read"))
+    except SystemExit:
+        if metrics_file is not None:
+            write_metrics(
+                metrics_file,
+                render_metrics(job.name, "sync", False, time.monotonic() - started, {}, {}, 0),
+            )
+        raise
     counts = report.applied.counts()
+    if metrics_file is not None:
+        failed = counts["failed"] + counts["tasks_failed"]
+        write_metrics(
+            metrics_file,
+            render_metrics(
+                job.name,
+                "sync",
+                failed == 0,
+                time.monotonic() - started,
+                {"read": report.pulled.read, **counts},
+                report.kpis,
+                len(report.alerts),
+            ),
+        )
     output.result(
         {
             "ok": counts["failed"] == 0,

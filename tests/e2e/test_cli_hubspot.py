@@ -116,3 +116,25 @@ def test_json_logs_are_one_object_per_line_and_never_hold_the_token(tmp_path: Pa
     assert any("retry" in r["message"] for r in records)  # the injected faults were logged
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert env["HS_TOKEN"] not in result.stderr and env["HS_TOKEN"] not in result.stdout
+
+
+def test_sync_writes_a_prometheus_textfile_for_node_exporter(
+    hubspot: Sandbox, tmp_path: Path
+) -> None:
+    config, env = config_for(hubspot, tmp_path)
+    assert crmsync(env, "provision", "--yes", "--config", str(config))[0] == 0
+    metrics = tmp_path / "textfile" / "crmsync.prom"
+    code, out = crmsync(
+        env, "--json", "sync", "--config", str(config), "--metrics-file", str(metrics)
+    )
+    assert code == 0, out
+    summary = json.loads(out)
+    text = metrics.read_text(encoding="utf-8")
+    assert 'crmsync_run_success{job="hubspot",command="sync"} 1' in text
+    written = summary["applied"]["written"]
+    assert (
+        f'crmsync_run_records{{job="hubspot",command="sync",outcome="written"}} {written}' in text
+    )
+    assert 'crmsync_kpi{job="hubspot",kpi="complete_share"}' in text
+    assert "# TYPE crmsync_kpi gauge" in text and not list(metrics.parent.glob(".crmsync-*"))
+    assert env["HS_TOKEN"] not in text
