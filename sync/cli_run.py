@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from connectors.types import AuthError, ConnectorError, RetryableError, StopRunError
 from sync import exitcodes
@@ -52,11 +54,28 @@ def console_for(output: Output) -> Console:
 
 
 def progress_printer(output: Output, what: str) -> Callable[..., None] | None:
+    """A rich progress display on stderr when it is a terminal (and not --json): one line
+    per object with the records done so far. None (quiet) otherwise."""
     if output.as_json or not sys.stderr.isatty():
         return None
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    tasks: dict[str, TaskID] = {}
 
     def show(*args: Any) -> None:
-        click.echo(f"\r{what}: {' '.join(str(a) for a in args)}   ", nl=False, err=True)
+        name, count = (str(args[0]), int(args[1])) if len(args) == 2 else ("", int(args[0]))
+        if not tasks:
+            progress.start()
+            atexit.register(progress.stop)
+        if name not in tasks:
+            tasks[name] = progress.add_task(f"{what} {name}".strip(), total=None)
+        progress.update(tasks[name], completed=count)
 
     return show
 
