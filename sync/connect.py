@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connectors.csvfile import CsvConnector
 from connectors.hubspot import connect as connect_hubspot
 from connectors.hubspot import oauth_token_source, private_app_tokens
 from connectors.resilience import RetryPolicy
@@ -18,6 +19,7 @@ from connectors.zoho import connect as connect_zoho
 from connectors.zoho import oauth_token_source as zoho_token_source
 from sync.config.model import (
     Config,
+    CsvSettings,
     HubSpotOAuth,
     HubSpotSettings,
     SalesforceJwt,
@@ -27,7 +29,7 @@ from sync.config.model import (
 )
 
 #: where each CRM keeps tags when the config does not say (Zoho: its native tags)
-DEFAULT_TAG_FIELDS = {"hubspot": "tags", "salesforce": "Tags__c", "zoho": "Tag"}
+DEFAULT_TAG_FIELDS = {"hubspot": "tags", "salesforce": "Tags__c", "zoho": "Tag", "csv": "tags"}
 
 
 class NotSupported(Exception):
@@ -137,5 +139,12 @@ def build_connector(config: Config) -> Connector:
             timeout=timeout,
             retry=retry,
             daily_quota_share=crm.daily_quota_share,
+        )
+    if isinstance(crm, CsvSettings):
+        return CsvConnector(
+            crm.folder,
+            tag_namespace=namespace,
+            tag_field=tag_field(config),
+            delimiter=crm.delimiter,
         )
     raise NotSupported(f"no {crm.kind} connector in this release yet")

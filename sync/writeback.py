@@ -36,7 +36,7 @@ DEFAULT_OUTPUTS: dict[str, dict[str, NativeType]] = {
 def native_output_name(crm: str, output: str) -> str:
     """The conventional name of the field holding ``output`` in ``crm``."""
     words = output.split("_")
-    if crm == "hubspot":
+    if crm in ("hubspot", "csv"):
         return f"crmsync_{output}"
     title = "_".join(["Crmsync", *(w.capitalize() for w in words)])
     return f"{title}__c" if crm == "salesforce" else title

@@ -146,8 +146,26 @@ class ZohoSettings(_Strict):
     concurrency: int = Field(5, ge=1, le=25, description="requests in flight at once")
 
 
+# --- CSV files ------------------------------------------------------------------------------
+class CsvSettings(_Strict):
+    """A folder of CSV files (contacts.csv, companies.csv, deals.csv): CRM exports or the
+    spreadsheets a company keeps, cleaned the same way."""
+
+    kind: Literal["csv"]
+    folder: Path
+    delimiter: str = Field(",", min_length=1, max_length=1)
+
+    @property
+    def auth(self) -> _NoAuth:
+        return _NoAuth()
+
+
+class _NoAuth:
+    mode = "none"
+
+
 CrmSettings = Annotated[
-    HubSpotSettings | SalesforceSettings | ZohoSettings, Field(discriminator="kind")
+    HubSpotSettings | SalesforceSettings | ZohoSettings | CsvSettings, Field(discriminator="kind")
 ]
 
 
