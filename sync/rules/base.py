@@ -134,9 +134,8 @@ class RuleSpec:
     stage: Stage
     function: RuleFunction
     description: str
-    #: run in the first pass only, its outputs kept when the stages run again: for costly
-    #: set-wise rules that normalise their own inputs (duplicate detection), whose answer the
-    #: fixes of a pass do not change
+    #: run once per run, in a last pass over the records as every fix left them: for costly
+    #: set-wise rules (duplicate detection) that need not see each intermediate pass
     once_per_run: bool = False
 
 
@@ -185,33 +184,44 @@ def run_rules(
     records, so that one run plans everything and the next run plans nothing."""
     chosen = list(RULES.values() if rules is None else rules)
     fixes: dict[tuple[str, str, str, str], Output] = {}  # (object, id, field, rule) -> fix
+    light = [r for r in chosen if not r.once_per_run]
     current = base
     outputs: list[Output] = []
-    kept: dict[str, list[Output]] = {}  # outputs of once-per-run rules
     for _ in range(max_passes):
-        outputs = []
-        cascades = False
-        for stage in STAGES:
-            produced: list[Output] = []
-            for spec in (r for r in chosen if r.stage == stage):
-                if spec.name in kept:
-                    produced.extend(kept[spec.name])
-                    continue
-                found = list(spec.function(RuleContext(current, now, settings, tuple(outputs))))
-                if spec.once_per_run:
-                    kept[spec.name] = found
-                produced.extend(found)
-            outputs.extend(produced)
-            new = [o for o in produced if _is_fix(o) and _key(o) not in fixes]
-            for fix in (o for o in produced if _is_fix(o)):
-                fixes[_key(fix)] = fix
-            if new:
-                current = _with_fixes(current, new)
-                cascades = cascades or stage != "hygiene"
+        outputs, current, cascades = _one_pass(light, current, now, settings, fixes)
         if not cascades:
             break
+    if len(light) < len(chosen):
+        # costly set-wise rules run once, over the records as the fixes left them, in a last
+        # pass with every rule (so rules after them still see their outputs)
+        outputs, current, _ = _one_pass(chosen, current, now, settings, fixes)
     final = [o for o in outputs if not _is_fix(o)] + list(fixes.values())
     return RuleRun(tuple(final), tuple(find_conflicts(final)))
+
+
+def _one_pass(
+    rules: list[RuleSpec],
+    base: CustomerBase,
+    now: datetime,
+    settings: RulesSettings,
+    fixes: dict[tuple[str, str, str, str], Output],
+) -> tuple[list[Output], CustomerBase, bool]:
+    """Every stage once; returns the outputs, the base with the new fixes, and whether a stage
+    after hygiene fixed something (then the stages must run again)."""
+    outputs: list[Output] = []
+    cascades = False
+    for stage in STAGES:
+        produced: list[Output] = []
+        for spec in (r for r in rules if r.stage == stage):
+            produced.extend(spec.function(RuleContext(base, now, settings, tuple(outputs))))
+        outputs.extend(produced)
+        new = [o for o in produced if _is_fix(o) and _key(o) not in fixes]
+        for fix in (o for o in produced if _is_fix(o)):
+            fixes[_key(fix)] = fix
+        if new:
+            base = _with_fixes(base, new)
+            cascades = cascades or stage != "hygiene"
+    return outputs, base, cascades
 
 
 _ENTITY_OF = {"contact": Contact, "company": Company, "deal": Deal}
