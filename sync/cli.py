@@ -23,6 +23,7 @@ from sync.hygiene.commands import audit_command, dedupe_command
 from sync.logs import setup_logging
 from sync.report.commands import report
 from sync.runner import Job
+from sync.segmentation.commands import rules_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -212,7 +213,7 @@ def demo(output: Output, contacts: int, seed: int, folder: Path) -> None:
         sys.exit(exitcodes.FAILED_RECORDS)
 
 
-for _command in [*COMMANDS, sandbox_group, audit_command, dedupe_command, report]:
+for _command in [*COMMANDS, sandbox_group, audit_command, dedupe_command, report, rules_group]:
     cli.add_command(_command)
 for _name, _summary in _LATER.items():
     cli.add_command(_not_yet(_name, _summary))

@@ -19,4 +19,6 @@ so they can be imported in any order): :mod:`.facts` (purchase histories, quanti
 :mod:`.segments` (lifecycle segments), :mod:`.scores` (frustration, RFM, whales, spend
 tiers), :mod:`.emails` (usable addresses, free domains), :mod:`.outputs` (every output name).
 This package imports nothing itself, so the config can use :mod:`.syntax`.
+
+:mod:`.commands` has the ``crmsync rules list`` / ``crmsync rules outputs`` commands.
 """

@@ -28,20 +28,26 @@ def whale_tags(ctx: RuleContext) -> Iterable[Output]:
     month per whale."""
     threshold = ctx.settings.frustration.alert_threshold
     frustration = frustration_scores(ctx)
-    contacts = {c.id: c for c in ctx.base.contacts}
-    for cid, reason in whales(ctx).items():
+    chosen = whales(ctx)
+    at_risk = {
+        cid: score
+        for cid in chosen
+        if (score := frustration.get(cid)) is not None and score.value > threshold
+    }
+    owners = {c.id: c.owner_id for c in ctx.base.contacts if c.id in at_risk}
+    for cid, reason in chosen.items():
         yield Output("contact", cid, "tag", out.WHALE, True, "whales", reason)
-        score = frustration.get(cid)
-        if score is None or score.value <= threshold:
+        if cid not in at_risk:
             continue
+        score = at_risk[cid]
         why = f"whale with frustration score {score.value} > {threshold} ({score.reason})"
         yield Output("contact", cid, "tag", out.WHALE_AT_RISK, True, "whales", why)
-        if ctx.settings.whales.at_risk_task and cid in contacts:
+        if ctx.settings.whales.at_risk_task and cid in owners:
             key = f"{out.WHALE_AT_RISK_TASK}:{cid}:{ctx.today:%Y-%m}"
             task = TaskSpec(
                 subject="Health-check call: valuable customer showing frustration",
                 due=ctx.now + timedelta(days=ctx.settings.whales.at_risk_task_due_days),
-                owner_id=contacts[cid].owner_id,
+                owner_id=owners[cid],
                 body=f"{reason}. {why}. Call to check how things are going, not to sell.",
             )
             yield Output("contact", cid, "task", key, task, "whales", why)
