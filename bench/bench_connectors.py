@@ -48,29 +48,57 @@ def bench_crm(harness: Harness, contacts: int) -> None:
         with timed() as full:
             records = list(connector.read(harness.contact_object, fields=fields))
         read_requests = stats.total()
-        print(row(harness.name, contacts, "full read", len(records),
-                  f"{per_thousand(read_requests, len(records)):.2f}", floors["read"],
-                  f"{len(records) / full.seconds:,.0f}"))
+        print(
+            row(
+                harness.name,
+                contacts,
+                "full read",
+                len(records),
+                f"{per_thousand(read_requests, len(records)):.2f}",
+                floors["read"],
+                f"{len(records) / full.seconds:,.0f}",
+            )
+        )
 
         since = sorted(c.updated_at for c in data.contacts)[contacts // 2]
         stats.reset()
         with timed() as incremental:
-            changed = list(connector.read(harness.contact_object, fields=fields,
-                                          since=Cursor(since, "")))
-        print(row(harness.name, contacts, "incremental", len(changed),
-                  f"{per_thousand(stats.total(), len(changed)):.2f}", floors["incremental"],
-                  f"{len(changed) / incremental.seconds:,.0f}"))
+            changed = list(
+                connector.read(harness.contact_object, fields=fields, since=Cursor(since, ""))
+            )
+        print(
+            row(
+                harness.name,
+                contacts,
+                "incremental",
+                len(changed),
+                f"{per_thousand(stats.total(), len(changed)):.2f}",
+                floors["incremental"],
+                f"{len(changed) / incremental.seconds:,.0f}",
+            )
+        )
 
         email = harness.email_field()
-        updates = [RecordUpdate(r.id, {email: f"bench-{i}@example.org"})
-                   for i, r in enumerate(records) if not r.deleted]
+        updates = [
+            RecordUpdate(r.id, {email: f"bench-{i}@example.org"})
+            for i, r in enumerate(records)
+            if not r.deleted
+        ]
         stats.reset()
         with timed() as write:
             result = connector.write(harness.contact_object, updates)
-        print(row(harness.name, contacts, "write", len(updates),
-                  f"{per_thousand(stats.total(), len(updates)):.2f}", floors["write"],
-                  f"{len(updates) / write.seconds:,.0f}",
-                  f"failed {len(result.failed)}"))
+        print(
+            row(
+                harness.name,
+                contacts,
+                "write",
+                len(updates),
+                f"{per_thousand(stats.total(), len(updates)):.2f}",
+                floors["write"],
+                f"{len(updates) / write.seconds:,.0f}",
+                f"failed {len(result.failed)}",
+            )
+        )
 
 
 def bench_rate_limit(harness: Harness) -> None:
@@ -94,9 +122,11 @@ def bench_rate_limit(harness: Harness) -> None:
         sent = run.server.stats.total()
         throttled = run.server.stats.total(status=429)
     allowed = limit * elapsed / window
-    print(f"rate limit {limit}/{window:g}s: {sent} requests in {elapsed:.1f}s = "
-          f"{sent / allowed:.0%} of the limit; {throttled} answered 429 by the server, "
-          f"{errors} reached the caller; {count} records read")
+    print(
+        f"rate limit {limit}/{window:g}s: {sent} requests in {elapsed:.1f}s = "
+        f"{sent / allowed:.0%} of the limit; {throttled} answered 429 by the server, "
+        f"{errors} reached the caller; {count} records read"
+    )
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hubspot import HubSpot
 from hubspot.crm.contacts import PublicObjectSearchRequest
 
-from bench.common import peak_rss_mb, row, sizes_from_argv, timed
+from bench.common import print_read_figures, sizes_from_argv, timed
 from sandbox.generator import generate
 from sandbox.http import running
 from sandbox.hubspot import HubSpotApp
@@ -91,24 +91,15 @@ def bench(size: int) -> None:
         with timed() as searching:
             search_pages, search_records = search_all(client, properties)
     assert list_records == search_records == size, (list_records, search_records, size)
-    print(row("contacts", "generate s", "load s", "peak RSS MiB"))
-    print(row(size, round(generating.seconds, 1), round(loading.seconds, 1), round(peak_rss_mb())))
-    print(row("read", "pages", "records", "seconds", "pages/s", "records/s"))
-    for name, pages, records, seconds in (
-        ("list pages", list_pages, list_records, listing.seconds),
-        ("search keyset", search_pages, search_records, searching.seconds),
-    ):
-        print(
-            row(
-                name,
-                pages,
-                records,
-                round(seconds, 1),
-                round(pages / seconds, 1),
-                round(records / seconds),
-            )
-        )
-    print()
+    print_read_figures(
+        size,
+        generating.seconds,
+        loading.seconds,
+        [
+            ("list pages", list_pages, list_records, listing.seconds),
+            ("search keyset", search_pages, search_records, searching.seconds),
+        ],
+    )
 
 
 def main() -> None:

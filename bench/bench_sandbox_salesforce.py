@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests
 from simple_salesforce import Salesforce, format_soql
 
-from bench.common import peak_rss_mb, row, sizes_from_argv, timed
+from bench.common import print_read_figures, sizes_from_argv, timed
 from sandbox.generator import generate
 from sandbox.http import running
 from sandbox.salesforce import SalesforceApp
@@ -83,24 +83,15 @@ def bench(size: int) -> None:
         with timed() as keyset:
             keyset_pages, keyset_records = keyset_walk(sf, fields)
     assert cursor_records == keyset_records == size, (cursor_records, keyset_records, size)
-    print(row("contacts", "generate s", "load s", "peak RSS MiB"))
-    print(row(size, round(generating.seconds, 1), round(loading.seconds, 1), round(peak_rss_mb())))
-    print(row("read", "pages", "records", "seconds", "pages/s", "records/s"))
-    for name, pages, records, seconds in (
-        ("queryMore", cursor_pages, cursor_records, cursoring.seconds),
-        ("keyset LIMIT", keyset_pages, keyset_records, keyset.seconds),
-    ):
-        print(
-            row(
-                name,
-                pages,
-                records,
-                round(seconds, 1),
-                round(pages / seconds, 1),
-                round(records / seconds),
-            )
-        )
-    print()
+    print_read_figures(
+        size,
+        generating.seconds,
+        loading.seconds,
+        [
+            ("queryMore", cursor_pages, cursor_records, cursoring.seconds),
+            ("keyset LIMIT", keyset_pages, keyset_records, keyset.seconds),
+        ],
+    )
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import peak_rss_mb, row, sizes_from_argv, timed
+from bench.common import print_read_figures, sizes_from_argv, timed
 from sandbox.dataset import Contact, Dataset, GroundTruth, Owner
 from sandbox.http import running
 from sandbox.zoho import ZohoApp
@@ -172,24 +172,15 @@ def bench(size: int) -> None:
         with timed() as querying:
             coql_pages, coql_records = coql_keyset(client, coql_fields)
     assert coql_records == size, (coql_records, size)
-    print(row("contacts", "generate s", "load s", "peak RSS MiB"))
-    print(row(size, round(generating.seconds, 1), round(loading.seconds, 1), round(peak_rss_mb())))
-    print(row("read", "pages", "records", "seconds", "pages/s", "records/s"))
-    for name, pages, records, seconds in (
-        ("get records", list_pages, list_records, listing.seconds),
-        ("coql keyset", coql_pages, coql_records, querying.seconds),
-    ):
-        print(
-            row(
-                name,
-                pages,
-                records,
-                round(seconds, 1),
-                round(pages / seconds, 1),
-                round(records / seconds),
-            )
-        )
-    print()
+    print_read_figures(
+        size,
+        generating.seconds,
+        loading.seconds,
+        [
+            ("get records", list_pages, list_records, listing.seconds),
+            ("coql keyset", coql_pages, coql_records, querying.seconds),
+        ],
+    )
 
 
 def main() -> None:

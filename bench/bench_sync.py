@@ -39,20 +39,29 @@ def one_run(job: Job, sandbox, label: str, contacts: int) -> None:  # type: igno
             mirror = load_mirror(job.store, job.name, job.mapping, job.config.run.objects)
             rules = run_rules(mirror.base, now, job.config.rules)
         with timed() as plan_time:
-            plan = make_plan(rules, mirror, job.mapping, job.write_back, job=job.name,
-                             crm=job.config.crm.kind, now=now,
-                             done_tasks=job.store.created_task_keys(job.name),
-                             crm_fields=job._crm_fields())
+            plan = make_plan(
+                rules,
+                mirror,
+                job.mapping,
+                job.write_back,
+                job=job.name,
+                crm=job.config.crm.kind,
+                now=now,
+                done_tasks=job.store.created_task_keys(job.name),
+                crm_fields=job._crm_fields(),
+            )
         stats.reset()
         with timed() as apply_time:
             applied = apply_plan(plan, job.connector, job.store, job.mapping, run_id=run_id)
         apply_requests, writes = stats.total(), write_requests(sandbox)
     per_k = 1000 / contacts
-    print(f"  {label:<6} pull {pull_time.seconds:7.1f}s ({pull_requests * per_k:5.2f} req/1k)"
-          f"  rules {rules_time.seconds:6.1f}s  plan {plan_time.seconds:5.1f}s"
-          f"  apply {apply_time.seconds:6.1f}s ({apply_requests * per_k:5.2f} req/1k, "
-          f"{writes} writes)  changes {len(plan.changes)}  written {applied.count('written')}"
-          f"  failed {applied.count('failed')}")
+    print(
+        f"  {label:<6} pull {pull_time.seconds:7.1f}s ({pull_requests * per_k:5.2f} req/1k)"
+        f"  rules {rules_time.seconds:6.1f}s  plan {plan_time.seconds:5.1f}s"
+        f"  apply {apply_time.seconds:6.1f}s ({apply_requests * per_k:5.2f} req/1k, "
+        f"{writes} writes)  changes {len(plan.changes)}  written {applied.count('written')}"
+        f"  failed {applied.count('failed')}"
+    )
 
 
 def main() -> None:

@@ -39,3 +39,27 @@ def sizes_from_argv(default: list[int]) -> list[int]:
 def row(*cells: object, width: int = 14) -> str:
     """One line of a plain, aligned results table."""
     return " ".join(f"{c:>{width}}" if not isinstance(c, str) else f"{c:<{width}}" for c in cells)
+
+
+def print_read_figures(
+    size: int,
+    generate_seconds: float,
+    load_seconds: float,
+    reads: list[tuple[str, int, int, float]],
+) -> None:
+    """The emulator benchmarks' table: set-up, then per read (name, pages, records, seconds)."""
+    print(row("contacts", "generate s", "load s", "peak RSS MiB"))
+    print(row(size, round(generate_seconds, 1), round(load_seconds, 1), round(peak_rss_mb())))
+    print(row("read", "pages", "records", "seconds", "pages/s", "records/s"))
+    for name, pages, records, seconds in reads:
+        print(
+            row(
+                name,
+                pages,
+                records,
+                round(seconds, 1),
+                round(pages / seconds, 1),
+                round(records / seconds),
+            )
+        )
+    print()

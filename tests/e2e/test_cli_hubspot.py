@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from sandbox.serve import Sandbox, serve
 from sync.cli import cli
+from tests.e2e.sandboxes import write_config
 
 
 @pytest.fixture
@@ -20,15 +21,7 @@ def hubspot() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def config_for(sandbox: Sandbox, folder: Path) -> tuple[Path, dict[str, str]]:
-    path = folder / "crmsync.yaml"
-    path.write_text(
-        f"crm:\n  kind: hubspot\n  base_url: {sandbox.base_url}\n"
-        "  auth:\n    mode: private_app\n    token: ${HS_TOKEN}\n"
-        f"state:\n  url: sqlite:///{folder}/state.db\n",
-        encoding="utf-8",
-    )
-    return path, {"HS_TOKEN": sandbox.credentials()["access_token"]}
+config_for = write_config  # a config whose token comes from the environment it returns
 
 
 def crmsync(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -58,7 +51,7 @@ def test_check_compares_the_mapping_with_the_live_field_list(
 
 def test_a_wrong_token_exits_3_without_showing_it(hubspot: Sandbox, tmp_path: Path) -> None:
     config, _ = config_for(hubspot, tmp_path)
-    code, out = crmsync({"HS_TOKEN": "pat-na1-not-the-token"}, "pull", "--config", str(config))
+    code, out = crmsync({"CRM_TOKEN": "pat-na1-not-the-token"}, "pull", "--config", str(config))
     assert code == 3
     assert "refused" in out and "pat-na1-not-the-token" not in out
 
@@ -115,7 +108,7 @@ def test_json_logs_are_one_object_per_line_and_never_hold_the_token(tmp_path: Pa
     records = [json.loads(line) for line in lines]
     assert any("retry" in r["message"] for r in records)  # the injected faults were logged
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
-    assert env["HS_TOKEN"] not in result.stderr and env["HS_TOKEN"] not in result.stdout
+    assert env["CRM_TOKEN"] not in result.stderr and env["CRM_TOKEN"] not in result.stdout
 
 
 def test_sync_writes_a_prometheus_textfile_for_node_exporter(
@@ -137,4 +130,4 @@ def test_sync_writes_a_prometheus_textfile_for_node_exporter(
     )
     assert 'crmsync_kpi{job="hubspot",kpi="complete_share"}' in text
     assert "# TYPE crmsync_kpi gauge" in text and not list(metrics.parent.glob(".crmsync-*"))
-    assert env["HS_TOKEN"] not in text
+    assert env["CRM_TOKEN"] not in text

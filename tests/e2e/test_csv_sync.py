@@ -9,11 +9,28 @@ from sync.config import parse_config
 from sync.runner import Job
 
 CONTACTS = [
-    {"id": "1", "first_name": "JOSÉ", "last_name": "núñez", "email": "Jose.Nunez@Gmail.com",
-     "phone": "612 34 56 78", "country": "España", "tags": "vip", "updated_at": "",
-     "asked_price": "true"},
-    {"id": "2", "first_name": "Ana", "last_name": "Peña", "email": "", "phone": "",
-     "country": "ES", "tags": "", "updated_at": "", "asked_price": ""},
+    {
+        "id": "1",
+        "first_name": "JOSÉ",
+        "last_name": "núñez",
+        "email": "Jose.Nunez@Gmail.com",
+        "phone": "612 34 56 78",
+        "country": "España",
+        "tags": "vip",
+        "updated_at": "",
+        "asked_price": "true",
+    },
+    {
+        "id": "2",
+        "first_name": "Ana",
+        "last_name": "Peña",
+        "email": "",
+        "phone": "",
+        "country": "ES",
+        "tags": "",
+        "updated_at": "",
+        "asked_price": "",
+    },
 ]
 
 
@@ -30,8 +47,7 @@ def test_a_spreadsheet_is_cleaned_and_a_second_sync_changes_nothing(tmp_path: Pa
     write(data / "contacts.csv", CONTACTS, list(CONTACTS[0]))
     write(data / "companies.csv", [], ["id", "name", "updated_at"])
     write(data / "deals.csv", [], ["id", "name", "stage", "contact_ids", "updated_at"])
-    text = (f"crm:\n  kind: csv\n  folder: {data}\n"
-            f"state:\n  url: sqlite:///{tmp_path}/state.db\n")
+    text = f"crm:\n  kind: csv\n  folder: {data}\nstate:\n  url: sqlite:///{tmp_path}/state.db\n"
     job = Job(parse_config(text, str(tmp_path / "crmsync.yaml"), {}))
     job.provision()
     first = job.sync()

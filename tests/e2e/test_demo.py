@@ -13,7 +13,8 @@ from sync.cli import cli
 
 def test_the_demo_runs_end_to_end_and_its_second_sync_writes_nothing(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["--json", "demo", "--contacts", "300", "--dir", str(tmp_path)],
+        cli,
+        ["--json", "demo", "--contacts", "300", "--dir", str(tmp_path)],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output[-2000:]

@@ -219,8 +219,12 @@ KILL_POINTS = {
 def kill_cases() -> list[tuple[str, str]]:
     """Every kill point on HubSpot; on the others the one that matters most (mid-apply),
     to keep the suite's time in bounds."""
-    return [(crm, point) for crm in available() for point in sorted(KILL_POINTS)
-            if crm == "hubspot" or point == "during apply"]
+    return [
+        (crm, point)
+        for crm in available()
+        for point in sorted(KILL_POINTS)
+        if crm == "hubspot" or point == "during apply"
+    ]
 
 
 @pytest.mark.parametrize(("crm", "point"), kill_cases())
