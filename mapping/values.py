@@ -62,6 +62,8 @@ def to_decimal(value: Any) -> Decimal | None:
         return None
     if isinstance(value, bool):
         raise ValueError("expected a number, got a boolean")
+    if isinstance(value, float):  # the number the float was written as, not its binary form
+        value = repr(value)
     text = str(value).strip().replace(",", "") if isinstance(value, str) else value
     try:
         number = Decimal(text)

@@ -91,3 +91,9 @@ def test_normalising_is_idempotent_and_raises_only_value_errors(kind: str, raw: 
     except ValueError:
         return
     assert normalise(kind, once) == once
+
+
+def test_an_amount_read_as_a_json_float_keeps_the_digits_it_was_written_with() -> None:
+    # Zoho and HubSpot send amounts as JSON numbers; 8320.7 must not become 8320.70000000000072…
+    assert str(normalise("decimal", 8320.7)) == "8320.7"
+    assert normalise("decimal", 0.1) == Decimal("0.1")
