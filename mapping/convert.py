@@ -141,13 +141,28 @@ class ObjectConverter:
         """Common field -> value changes as a native record body. Raises ``KeyError`` for a
         field the mapping does not have and ``PermissionError`` for one it does not let
         crmsync write."""
-        native: dict[str, Any] = {}
-        for name, value in changes.items():
-            plan = self._by_name[name]
-            if not plan.spec.writable:
+        for name in changes:
+            if not self._by_name[name].spec.writable:
                 raise PermissionError(f"{self.object_name}.{name} is not writable in the mapping")
+        return self.to_new_record(changes)
+
+    def to_new_record(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Common field -> value as the native body of a record crmsync creates (a
+        migration): any field read from a native field, whether or not sync may write it
+        back. Raises ``KeyError`` for a field the mapping does not have and ``ValueError``
+        for one read from an association (those are links, not fields)."""
+        native: dict[str, Any] = {}
+        for name, value in values.items():
+            plan = self._by_name[name]
+            if not plan.path:
+                raise ValueError(f"{self.object_name}.{name} is an association, not a field")
             _set_path(native, plan.path, plan.write(value))
         return native
+
+    def field_spec(self, field_name: str) -> FieldSpec | None:
+        """How a common field is mapped (None if it is not)."""
+        plan = self._by_name.get(field_name)
+        return None if plan is None else plan.spec
 
     def get(self, entity: Entity, field_name: str) -> Any:
         """A mapped field's value on a common record (custom fields included)."""

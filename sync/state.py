@@ -47,7 +47,7 @@ from connectors.types import Cursor, SourceRecord
 
 log = logging.getLogger(__name__)
 UTC = timezone.utc
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -122,14 +122,30 @@ kpis_table = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+id_map_table = Table(
+    "crmsync_id_map",
+    metadata,
+    Column("migration", String(200), primary_key=True),
+    Column("object_name", String(32), primary_key=True),
+    Column("source_id", String(64), primary_key=True),
+    Column("target_id", String(64), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def _add_kpis(connection: Connection) -> None:
     """1 → 2: KPIs are kept per run."""
     kpis_table.create(connection)
 
 
+def _add_id_map(connection: Connection) -> None:
+    """2 → 3: migrations keep which target record each source record went to."""
+    id_map_table.create(connection)
+
+
 #: version n -> the step that upgrades a schema at version n to n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_kpis}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_kpis, 2: _add_id_map}
 
 
 class StateError(Exception):
@@ -353,6 +369,52 @@ class StateStore:
                     deleted=row.deleted,
                     associations={k: tuple(v) for k, v in row.associations.items()},
                 )
+
+    # --- migration id maps ----------------------------------------------------------------
+    def save_id_map(
+        self, migration: str, object_name: str, pairs: Mapping[str, str], run_id: str
+    ) -> None:
+        """Record source id -> target id pairs of a migration (a pair seen again is replaced)."""
+        if not pairs:
+            return
+        table = id_map_table
+        ids = list(pairs)
+        now = _now()
+        with self.engine.begin() as connection:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                connection.execute(
+                    delete(table).where(
+                        table.c.migration == migration,
+                        table.c.object_name == object_name,
+                        table.c.source_id.in_(chunk),
+                    )
+                )
+                connection.execute(
+                    insert(table),
+                    [
+                        {
+                            "migration": migration,
+                            "object_name": object_name,
+                            "source_id": source_id,
+                            "target_id": pairs[source_id],
+                            "run_id": run_id,
+                            "recorded_at": now,
+                        }
+                        for source_id in chunk
+                    ],
+                )
+
+    def id_map(self, migration: str) -> dict[str, dict[str, str]]:
+        """object name -> source id -> target id, for one migration."""
+        query = select(
+            id_map_table.c.object_name, id_map_table.c.source_id, id_map_table.c.target_id
+        ).where(id_map_table.c.migration == migration)
+        found: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                found.setdefault(row.object_name, {})[row.source_id] = row.target_id
+        return found
 
     # --- journal --------------------------------------------------------------------------
     def journal(self, run_id: str, job: str, entries: Iterable[JournalEntry]) -> list[int]:

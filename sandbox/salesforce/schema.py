@@ -106,7 +106,10 @@ class FieldDef:
             "nillable": not self.required and self.type != "boolean" and not system,
             "createable": self.createable and self.editable,
             "updateable": self.updateable and self.editable,
-            "defaultedOnCreate": self.default is not None or self.type == "boolean",
+            # the owner defaults to the user creating the record
+            "defaultedOnCreate": self.default is not None
+            or self.type == "boolean"
+            or self.name == "OwnerId",
             "defaultValue": self.default,
             "calculated": False,
             "unique": False,

@@ -243,3 +243,13 @@ def test_a_lock_left_by_a_killed_process_on_this_machine_is_taken_over(tmp_path:
         store.acquire_lock("other", f"{socket.gethostname()}:{os.getpid()}") or store.acquire_lock(
             "other", "someone-else"
         )
+
+
+def test_a_migrations_id_map_keeps_the_last_target_of_each_source_record(url: str) -> None:
+    store = StateStore(url)
+    store.save_id_map("zoho:a -> hubspot:b", "contact", {"z1": "h1", "z2": "h1"}, "run-1")
+    store.save_id_map("zoho:a -> hubspot:b", "contact", {"z2": "h2"}, "run-2")  # seen again
+    store.save_id_map("zoho:a -> salesforce:c", "contact", {"z1": "003X"}, "run-3")
+    assert store.id_map("zoho:a -> hubspot:b") == {"contact": {"z1": "h1", "z2": "h2"}}
+    assert store.id_map("zoho:a -> salesforce:c") == {"contact": {"z1": "003X"}}
+    assert store.id_map("nothing") == {}
