@@ -16,7 +16,7 @@ change. There is one writer and no lock.
 Tags live in one ``;``-separated column (``tag_field``) and are changed by delta from the row's
 value in the file, only inside crmsync's namespace. Associations are columns named after the
 associated object type, holding ``;``-separated ids. Follow-up tasks are rows appended to
-``tasks.csv``, at most once per ``key``.
+``tasks.csv``, at most once per ``key``. Created records are rows appended with fresh ids.
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ import io
 import os
 import stat
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
+from connectors.creating import linked_types
 from connectors.resilience import RetryPolicy
 from connectors.tasks import create_once
 from connectors.types import (
     Cursor,
     FieldSchema,
+    NewRecord,
     ObjectSchema,
     RecordOutcome,
     RecordUpdate,
@@ -114,7 +117,7 @@ class CsvConnector:
     # --- describe -------------------------------------------------------------------------
     def describe(self, object_type: str) -> ObjectSchema:
         table = self._load(object_type)
-        fixed = {self.id_column, self.updated_column, self.deleted_column}
+        fixed = self._fixed()
         fields = {
             name: FieldSchema(name, "string", name not in fixed, label=name)
             for name in table.header
@@ -189,14 +192,11 @@ class CsvConnector:
         for update in updates:
             self._check_namespace(update)
         table = self._load(object_type)
-        id_at = self._id_index(table)
-        fixed = {self.id_column, self.updated_column, self.deleted_column}
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        by_id = self._rows_by_id(table)
+        fixed = self._fixed()
+        now = _now()
         changed = False
         outcomes = []
-        by_id: dict[str, list[list[str]]] = {}
-        for row in table.rows:
-            by_id.setdefault(row[id_at].strip(), []).append(row)
         for update in updates:
             rows = by_id.get(update.id, []) if update.id.strip() else []
             read_only = sorted(fixed & set(update.fields))
@@ -208,13 +208,18 @@ class CsvConnector:
                 outcomes.append(RecordOutcome(update.id, False, "READ_ONLY", message))
                 continue
             for row in rows:
-                if self._apply(table, row, update):
-                    row[table.add_column(self.updated_column)] = now
-                    changed = True
+                changed = self._change(table, row, update, now) or changed
             outcomes.append(RecordOutcome(update.id, True))
         if changed:
             self._save(table)
         return WriteResult(tuple(outcomes), 1 if changed else 0)
+
+    def _change(self, table: _Table, row: list[str], update: RecordUpdate, now: str) -> bool:
+        """Applies ``update`` to the row and stamps its time when that changed anything."""
+        if not self._apply(table, row, update):
+            return False
+        row[table.add_column(self.updated_column)] = now
+        return True
 
     def _apply(self, table: _Table, row: list[str], update: RecordUpdate) -> bool:
         """Sets the row's new values (adding columns as needed); whether any changed."""
@@ -244,6 +249,73 @@ class CsvConnector:
         )
         if foreign:
             raise ValueError(f"refusing to touch tags outside the {prefix!r} namespace: {foreign}")
+
+    # --- create ---------------------------------------------------------------------------
+    def create(self, object_type: str, records: Sequence[NewRecord]) -> WriteResult:
+        """Rows appended with fresh ids — the next number when every id in the file is one,
+        else a random hex id — and the time stamped; associations go to the columns named after
+        their object type, ``;``-joined in the order given. The file is created when missing. A
+        record setting the id, time or deleted column fails alone (``READ_ONLY``)."""
+        self._check_links(linked_types(r.associations for r in records))
+        path = self.path(object_type)
+        table = self._load(object_type) if path.exists() else _Table(path, [self.id_column], [])
+        fresh = _fresh_ids([row[self._id_index(table)] for row in table.rows])
+        fixed = self._fixed()
+        now = _now()
+        outcomes = []
+        for position, record in enumerate(records):
+            read_only = sorted(fixed & set(record.fields))
+            if read_only:
+                message = f"read-only columns: {read_only}"
+                outcomes.append(RecordOutcome(str(position), False, "READ_ONLY", message))
+                continue
+            new_id = next(fresh)
+            links = {
+                name: ";".join(dict.fromkeys(ids)) for name, ids in record.associations.items()
+            }
+            row = [""] * len(table.header)
+            table.rows.append(row)
+            values = {**record.fields, **links, self.id_column: new_id}
+            self._change(table, row, RecordUpdate(new_id, values), now)
+            outcomes.append(RecordOutcome(new_id, True))
+        written = any(o.ok for o in outcomes)
+        if written:
+            self._save(table)
+        return WriteResult(tuple(outcomes), 1 if written else 0)
+
+    def associate(
+        self, object_type: str, links: Mapping[str, Mapping[str, tuple[str, ...]]]
+    ) -> WriteResult:
+        """Ids added to the association columns (named after the associated object type) of
+        the rows, after the ids they hold (none twice); an id not in the file is
+        ``NOT_FOUND``."""
+        self._check_links(linked_types(links.values()))
+        table = self._load(object_type)
+        by_id = self._rows_by_id(table)
+        now = _now()
+        changed = False
+        outcomes = []
+        for record_id, by_type in links.items():
+            rows = by_id.get(record_id, []) if record_id.strip() else []
+            if not rows:
+                outcomes.append(RecordOutcome(record_id, False, "NOT_FOUND", "no row with this id"))
+                continue
+            for row in rows:
+                values = {}
+                for name, ids in by_type.items():
+                    at = table.column(name)
+                    held = _split(row[at]) if at is not None else ()
+                    values[name] = ";".join(dict.fromkeys([*held, *ids]))
+                changed = self._change(table, row, RecordUpdate(record_id, values), now) or changed
+            outcomes.append(RecordOutcome(record_id, True))
+        if changed:
+            self._save(table)
+        return WriteResult(tuple(outcomes), 1 if changed else 0)
+
+    def _check_links(self, types: list[str]) -> None:
+        special = sorted((self._fixed() | {self.tag_field}) & set(types))
+        if special:
+            raise ValueError(f"{special} hold no associations in a CSV file")
 
     # --- tasks ----------------------------------------------------------------------------
     def existing_tasks(self, keys: Sequence[str]) -> dict[str, str]:
@@ -316,6 +388,17 @@ class CsvConnector:
         return created
 
     # --- files ----------------------------------------------------------------------------
+    def _fixed(self) -> set[str]:
+        """The columns only the connector writes."""
+        return {self.id_column, self.updated_column, self.deleted_column}
+
+    def _rows_by_id(self, table: _Table) -> dict[str, list[list[str]]]:
+        id_at = self._id_index(table)
+        by_id: dict[str, list[list[str]]] = {}
+        for row in table.rows:
+            by_id.setdefault(row[id_at].strip(), []).append(row)
+        return by_id
+
     def _id_index(self, table: _Table) -> int:
         at = table.column(self.id_column)
         if at is None:
@@ -382,6 +465,23 @@ class CsvConnector:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fresh_ids(taken: Sequence[str]) -> Iterator[str]:
+    """Ids not in ``taken``: the numbers after the largest when every id is a number, else
+    random hex ids."""
+    ids = [i.strip() for i in taken if i.strip()]
+    if all(i.isdigit() for i in ids):
+        number = max((int(i) for i in ids), default=0)
+        while True:
+            number += 1
+            yield str(number)
+    while True:
+        yield uuid.uuid4().hex
 
 
 def _split(cell: str) -> tuple[str, ...]:

@@ -5,6 +5,10 @@ they expire and at most once per 401.
 Adapters translate their vendor's errors into :class:`RetryableError` (with ``retry_after``
 when the vendor says how long to wait), :class:`StopRunError` / :class:`AuthError`, and use
 :func:`call_with_retries` around each request.
+
+A request that is not safe to repeat (a create) is retried only after a failure that proves the
+CRM never acted on it (:func:`not_acted_on`): throttled (refused before any work), no connection
+made, no access token to send it with; see :meth:`RetryPolicy.run` with ``unsent_only``.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import TypeVar
 from tenacity import (
     RetryCallState,
     Retrying,
+    retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
     wait_random_exponential,
 )
+from urllib3.exceptions import ConnectTimeoutError
 
 from connectors.types import AuthError, RetryableError
 
@@ -37,6 +43,39 @@ class Throttled(RetryableError):
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotSent(RetryableError):
+    """The request was not sent (no access token could be had for it): repeating it cannot do
+    anything twice."""
+
+
+def not_acted_on(error: BaseException) -> bool:
+    """Whether a transient failure proves the CRM never acted on the request: throttled, not
+    sent, or no connection made."""
+    return isinstance(error, Throttled | NotSent) or (
+        isinstance(error, RetryableError) and never_sent(error)
+    )
+
+
+def never_sent(error: BaseException) -> bool:
+    """Whether a network failure (from requests or urllib3) happened before the request was
+    sent: the connection itself failed (refused, name not resolved, connect timeout). A reset
+    or a read timeout after sending is not. The adapters raise their :class:`RetryableError`
+    while handling the network error: ``from None`` keeps it out of tracebacks, not out of
+    ``__context__``, where it is found."""
+    todo: list[object] = [error]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        if isinstance(current, ConnectTimeoutError):  # NewConnectionError, NameResolutionError
+            return True
+        seen.add(id(current))
+        todo.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        todo.extend(current.args)
+    return False
 
 
 class TokenExpired(Exception):
@@ -59,8 +98,10 @@ class RetryPolicy:
         backoff = wait_random_exponential(multiplier=self.initial_wait, max=self.max_wait)
         return float(backoff(state))
 
-    def run(self, call: Callable[[], T], what: str) -> T:
-        """``call()``, retried on :class:`RetryableError` with backoff and jitter."""
+    def run(self, call: Callable[[], T], what: str, *, unsent_only: bool = False) -> T:
+        """``call()``, retried on :class:`RetryableError` with backoff and jitter; with
+        ``unsent_only``, only on the failures that prove the CRM never acted on the request
+        (:func:`not_acted_on`): for requests that must not be repeated after a lost answer."""
 
         def note(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
@@ -72,7 +113,9 @@ class RetryPolicy:
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
-            retry=retry_if_exception_type(RetryableError),
+            retry=retry_if_exception(not_acted_on)
+            if unsent_only
+            else retry_if_exception_type(RetryableError),
             before_sleep=note,
             reraise=True,
         )
@@ -160,14 +203,15 @@ class TokenSource:
     def with_token(self, call: Callable[[str], T]) -> T:
         """``call(token)``; on :class:`TokenExpired`, a refresh and another try, at most
         ``max_refreshes`` times in a row (a CRM can reject a token that was just issued while
-        it propagates); past that, an :class:`AuthError` — never an endless loop."""
-        token = self.token()
+        it propagates); past that, an :class:`AuthError` — never an endless loop. A transient
+        failure to get a token is :class:`NotSent`: ``call`` was not made."""
+        token = _unsent(self.token)
         for _ in range(self.max_refreshes):
             try:
                 return call(token)
             except TokenExpired:
                 with self._lock:
-                    self._refresh()
+                    _unsent(self._refresh)
                     token = self._token  # type: ignore[assignment]
         try:
             return call(token)
@@ -176,3 +220,14 @@ class TokenSource:
                 f"the CRM refused {self.max_refreshes} freshly refreshed access tokens in a row; "
                 "check the credentials"
             ) from exc
+
+
+def _unsent(step: Callable[[], T]) -> T:
+    """``step()`` (getting a token, before the request), its transient failures as
+    :class:`NotSent`."""
+    try:
+        return step()
+    except (Throttled, NotSent):
+        raise
+    except RetryableError as error:
+        raise NotSent(f"no access token: {error}") from error

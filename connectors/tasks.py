@@ -1,37 +1,48 @@
-"""Creating follow-up tasks at most once per trigger key, whatever the CRM's task API.
+"""Creating follow-up tasks — or anything else with a key to look it up by — at most once per
+key, whatever the CRM's API.
 
 A create request whose outcome is unknown (timeout, reset, 5xx, throttled) is never simply
-sent again: the keys are looked up first and only the tasks still missing are sent. Each
+sent again: the keys are looked up first and only the items still missing are sent. Each
 adapter supplies the look-up and one plain send; this module does the rest, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from connectors.resilience import RetryPolicy
-from connectors.types import RecordOutcome, TaskRequest
+from connectors.types import RecordOutcome
 
-#: task key -> task id, for the keys that have a task
+
+class Keyed(Protocol):
+    """An item to create once: a :class:`~connectors.types.TaskRequest`, a junction row…"""
+
+    @property
+    def key(self) -> str: ...
+
+
+K = TypeVar("K", bound=Keyed)
+#: key -> id, for the keys that have an item in the CRM
 LookUp = Callable[[list[str]], dict[str, str]]
-#: one request creating these tasks (no retries inside), their outcomes by key; raises a
+#: one request creating these items (no retries inside), their outcomes by key; raises a
 #: RetryableError when the CRM's answer is unknown
-Send = Callable[[list[TaskRequest]], dict[str, RecordOutcome]]
+Send = Callable[[list[K]], dict[str, RecordOutcome]]
 
 
 def create_once(
-    tasks: Sequence[TaskRequest],
+    tasks: Sequence[K],
     *,
     look_up: LookUp,
-    send: Send,
+    send: Send[K],
     batch: int,
     retry: RetryPolicy,
     what: str,
 ) -> tuple[RecordOutcome, ...]:
-    """Outcomes in the order of ``tasks``; a key that already has a task (or is asked for
+    """Outcomes in the order of ``tasks``; a key that already has an item (or is asked for
     twice) answers ``ALREADY_EXISTS``."""
     existing = look_up([t.key for t in tasks])
-    pending: dict[str, TaskRequest] = {}
+    pending: dict[str, K] = {}
     for task in tasks:
         if task.key not in existing:
             pending.setdefault(task.key, task)
@@ -51,7 +62,7 @@ def create_once(
 
 
 def _send_chunk(
-    chunk: list[TaskRequest], look_up: LookUp, send: Send, retry: RetryPolicy, what: str
+    chunk: list[K], look_up: LookUp, send: Send[K], retry: RetryPolicy, what: str
 ) -> dict[str, RecordOutcome]:
     outcomes: dict[str, RecordOutcome] = {}
     todo = list(chunk)

@@ -101,6 +101,20 @@ class RecordUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A record to create, in native names and values.
+
+    Links that a CRM keeps in reference fields (Salesforce ``AccountId``, Zoho
+    ``Account_Name``) travel in ``fields``; ``associations`` holds the others, by native object
+    type, exactly as :attr:`SourceRecord.associations` reports them (HubSpot associations,
+    Salesforce ``OpportunityContactRole`` rows as ``{"Contact": (...)}``).
+    """
+
+    fields: Mapping[str, Any]
+    associations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class TaskRequest:
     """A follow-up task to create for a person, at most once per ``key``."""
 
@@ -184,6 +198,18 @@ class Connector(Protocol):
 
     def write(self, object_type: str, updates: Sequence[RecordUpdate]) -> WriteResult: ...
 
+    def create(self, object_type: str, records: Sequence[NewRecord]) -> WriteResult:
+        """Create records with their associations; outcome ids are the new records' ids, in
+        request order (a failed record's outcome id is its position as a string)."""
+        ...
+
+    def associate(
+        self, object_type: str, links: Mapping[str, Mapping[str, tuple[str, ...]]]
+    ) -> WriteResult:
+        """Add associations to existing records (record id -> native object type -> ids);
+        links that already exist are kept, never duplicated."""
+        ...
+
     def existing_tasks(self, keys: Sequence[str]) -> dict[str, str]:
         """Task key -> task id, for the keys that already have a task."""
         ...
@@ -193,5 +219,7 @@ class Connector(Protocol):
         ...
 
     def create_fields(self, object_type: str, fields: Sequence[FieldSchema]) -> list[str]:
-        """Create custom fields the CRM lacks (idempotent); returns the names created."""
+        """Create custom fields the CRM lacks (idempotent); returns the names created. A
+        field that exists is left as it is, except that HubSpot adds the options it lacks to
+        a picklist given with ``options``."""
         ...

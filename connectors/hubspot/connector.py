@@ -14,12 +14,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
+from connectors.hubspot.create import ASSOCIATION_BATCH, PAGE, HubSpotCreator, as_text, chunks
 from connectors.hubspot.transport import HubSpotTransport, Rejected
 from connectors.tasks import create_once
 from connectors.types import (
     Cursor,
     FieldSchema,
     NativeType,
+    NewRecord,
     ObjectSchema,
     RecordOutcome,
     RecordUpdate,
@@ -31,9 +33,7 @@ from connectors.types import (
 log = logging.getLogger(__name__)
 UTC = timezone.utc
 
-PAGE = 100  # list and batch maximum
 SEARCH_PAGE = 200  # search maximum
-ASSOCIATION_BATCH = 1000  # v4 association batch read inputs
 MODIFIED = {"contacts": "lastmodifieddate"}  # every other object type: hs_lastmodifieddate
 PROPERTY_GROUPS = {
     "contacts": "contactinformation",
@@ -64,6 +64,7 @@ class HubSpotConnector:
         self.tag_namespace = tag_namespace
         self.tag_field = tag_field
         self._schemas: dict[str, ObjectSchema] = {}
+        self._creator = HubSpotCreator(transport)
 
     # --- describe -------------------------------------------------------------------------
     def describe(self, object_type: str) -> ObjectSchema:
@@ -99,7 +100,7 @@ class HubSpotConnector:
         associations: Sequence[str] = (),
     ) -> Iterator[SourceRecord]:
         properties = _with(fields, modified_property(object_type))
-        for chunk in _chunks(list(dict.fromkeys(ids)), PAGE):
+        for chunk in chunks(list(dict.fromkeys(ids)), PAGE):
             body = {"inputs": [{"id": i} for i in chunk], "properties": properties}
             try:
                 answer = self.transport.call("crm.objects.batch_api.read", object_type, body)
@@ -219,7 +220,7 @@ class HubSpotConnector:
         self, from_type: str, to_type: str, ids: list[str]
     ) -> dict[str, tuple[str, ...]]:
         found: dict[str, tuple[str, ...]] = {}
-        for chunk in _chunks(ids, ASSOCIATION_BATCH):
+        for chunk in chunks(ids, ASSOCIATION_BATCH):
             body = {"inputs": [{"id": i} for i in chunk]}
             answer = self.transport.call(
                 "crm.associations.v4.batch_api.get_page", from_type, to_type, body
@@ -268,7 +269,7 @@ class HubSpotConnector:
             self._check_namespace(update)
         self._ensure_tag_options(object_type, updates)
         outcomes: list[RecordOutcome] = []
-        for chunk in _chunks(list(updates), PAGE):
+        for chunk in chunks(list(updates), PAGE):
             outcomes.extend(self._write_chunk(object_type, chunk))
         return WriteResult(tuple(outcomes), self.transport.requests - before)
 
@@ -280,9 +281,7 @@ class HubSpotConnector:
             )
         except Rejected as rejection:
             if len(chunk) == 1:
-                return [
-                    RecordOutcome(chunk[0].id, False, _category(rejection.body), str(rejection))
-                ]
+                return [RecordOutcome(chunk[0].id, False, rejection.category, str(rejection))]
             # a whole-batch refusal names one bad record at most: find each record's fate
             return [o for u in chunk for o in self._write_chunk(object_type, [u])]
         failed: dict[str, tuple[str, str]] = {}
@@ -297,7 +296,7 @@ class HubSpotConnector:
         ]
 
     def _properties(self, update: RecordUpdate) -> dict[str, str]:
-        properties = {name: _as_text(value) for name, value in update.fields.items()}
+        properties = {name: as_text(value) for name, value in update.fields.items()}
         if update.tags_add or update.tags_remove:
             current = update.current_tags or frozenset()
             tags = (current - update.tags_remove) | update.tags_add
@@ -313,31 +312,48 @@ class HubSpotConnector:
             raise ValueError(f"refusing to touch tags outside the {prefix!r} namespace: {foreign}")
 
     def _ensure_tag_options(self, object_type: str, updates: Sequence[RecordUpdate]) -> None:
-        """A multi-checkbox only accepts its options: add crmsync's new tags to them first
-        (HubSpot takes the whole option list)."""
+        """A multi-checkbox only accepts its options: add crmsync's new tags to them first."""
         wanted = set().union(*(u.tags_add for u in updates)) if updates else set()
-        if not wanted:
-            return
+        if wanted:
+            self._add_options(object_type, self.tag_field, wanted)
+
+    def _add_options(self, object_type: str, name: str, wanted: Iterable[str]) -> bool:
+        """Add the ``wanted`` options a picklist property lacks (HubSpot takes the whole
+        option list); True if it lacked some."""
         schema = self._schemas.get(object_type) or self.describe(object_type)
-        described = schema.get(self.tag_field)
-        options = set(described.options or ()) if described else set()
-        missing = wanted - options
+        described = schema.get(name)
+        options = list(described.options or ()) if described else []
+        missing = sorted(set(wanted) - set(options))
         if not missing:
-            return
-        values = sorted(options | missing)
+            return False
         body = {
             "options": [
                 {"label": v, "value": v, "displayOrder": i, "hidden": False}
-                for i, v in enumerate(values)
+                for i, v in enumerate([*options, *missing])
             ]
         }
-        self.transport.call("crm.properties.core_api.update", object_type, self.tag_field, body)
+        self.transport.call("crm.properties.core_api.update", object_type, name, body)
         self.describe(object_type)
+        return True
+
+    # --- create ---------------------------------------------------------------------------
+    def create(self, object_type: str, records: Sequence[NewRecord]) -> WriteResult:
+        """Records with their associations, 100 a ``batch/create``; see
+        :mod:`connectors.hubspot.create`. A create whose answer is lost is not sent again: it is
+        reported ``OUTCOME_UNKNOWN`` (look the records up by a key before creating them again),
+        so no record is created twice."""
+        return self._creator.create(object_type, records)
+
+    def associate(
+        self, object_type: str, links: Mapping[str, Mapping[str, tuple[str, ...]]]
+    ) -> WriteResult:
+        """Default associations through v4 ``batch/associate/default`` (idempotent)."""
+        return self._creator.associate(object_type, links)
 
     # --- tasks ----------------------------------------------------------------------------
     def existing_tasks(self, keys: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for chunk in _chunks(list(dict.fromkeys(keys)), PAGE):
+        for chunk in chunks(list(dict.fromkeys(keys)), PAGE):
             filters = [{"propertyName": TASK_KEY, "operator": "IN", "values": chunk}]
             body = {
                 "filterGroups": [{"filters": filters}],
@@ -370,7 +386,7 @@ class HubSpotConnector:
         try:
             self.transport.call("crm.objects.batch_api.create", "tasks", body, retry=False)
         except Rejected as rejection:
-            code = _category(rejection.body)
+            code = rejection.category
             return {t.key: RecordOutcome(t.key, False, code, str(rejection)) for t in todo}
         return {t.key: RecordOutcome(t.key, True) for t in todo}
 
@@ -380,6 +396,8 @@ class HubSpotConnector:
         created = []
         for wanted in fields:
             if wanted.name in existing:
+                if wanted.options and existing[wanted.name].options is not None:
+                    self._add_options(object_type, wanted.name, wanted.options)
                 continue
             kind, field_type = _HUBSPOT_TYPES[wanted.type]
             body: dict[str, Any] = {
@@ -492,27 +510,8 @@ def _replace_associations(
     )
 
 
-def _category(body: Any) -> str:
-    return str(body.get("category", "REJECTED")) if isinstance(body, dict) else "REJECTED"
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple | set | frozenset):
-        return ";".join(sorted(str(v) for v in value))
-    return str(value)
-
-
 def _with(fields: Sequence[str], extra: str) -> list[str]:
     return list(dict.fromkeys([*fields, extra]))
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _epoch_ms(moment: datetime) -> int:

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import urllib3
 from hubspot import HubSpot
@@ -46,6 +46,15 @@ class Rejected(ConnectorError):
         self.body = body
         message = body.get("message") if isinstance(body, dict) else str(body)
         super().__init__(f"HubSpot answered {status}: {message}")
+
+    @property
+    def category(self) -> str:
+        """HubSpot's error category (``VALIDATION_ERROR``, ``CONFLICT`` …)."""
+        return (
+            str(self.body.get("category", "REJECTED"))
+            if isinstance(self.body, dict)
+            else "REJECTED"
+        )
 
 
 @dataclass
@@ -111,10 +120,16 @@ class HubSpotTransport:
 
     # --- calls ----------------------------------------------------------------------------
     def call(
-        self, path: str, *args: Any, search: bool = False, retry: bool = True, **kwargs: Any
+        self,
+        path: str,
+        *args: Any,
+        search: bool = False,
+        retry: bool | Literal["unsent"] = True,
+        **kwargs: Any,
     ) -> Answer:
-        """One logical request, with rate limiting, token refresh and (unless ``retry`` is
-        False: the caller decides, as for creates) retries."""
+        """One logical request, with rate limiting, token refresh and retries: of every
+        transient failure, only of those HubSpot never acted on (``"unsent"``: for creates, see
+        :mod:`connectors.creating`), or none (False: the caller decides)."""
 
         def attempt() -> Answer:
             return self.tokens.with_token(
@@ -124,7 +139,9 @@ class HubSpotTransport:
         if not retry:
             return attempt()
         return self.retry.run(
-            attempt, f"HubSpot {path.rsplit('.', 2)[-2]}.{path.rsplit('.', 1)[-1]}"
+            attempt,
+            f"HubSpot {path.rsplit('.', 2)[-2]}.{path.rsplit('.', 1)[-1]}",
+            unsent_only=retry == "unsent",
         )
 
     def _send(

@@ -14,21 +14,31 @@ OpportunityContactRole rows, primary first, read for a whole page at once — by
 range in a full read, by ``IN`` lists of the page's ids otherwise.
 
 Writes go 200 records a ``PATCH composite/sobjects`` (``allOrNone: false``), each record's
-outcome from its SaveResult. Tags live in a long text field (``Tags__c``, ``;``-joined): only
-tags in crmsync's namespace are added or removed, from the record's tags as last read.
+outcome from its SaveResult; creates 200 a ``POST``, then their junction rows (see
+:mod:`connectors.salesforce.create`). Tags live in a long text field (``Tags__c``, ``;``-joined):
+only tags in crmsync's namespace are added or removed, from the record's tags as last read.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
+from connectors.creating import link_home, linked_types
 from connectors.salesforce import soql
+from connectors.salesforce.create import (
+    JUNCTIONS,
+    WRITE_BATCH,
+    Junction,
+    Writer,
+    chunks,
+    json_value,
+    outcome,
+)
 from connectors.salesforce.fields import custom_field_metadata, field_schema, references
 from connectors.salesforce.soql import MODSTAMP, ById, ByModstamp
 from connectors.salesforce.transport import Rejected, SalesforceTransport
@@ -36,6 +46,7 @@ from connectors.tasks import create_once
 from connectors.types import (
     Cursor,
     FieldSchema,
+    NewRecord,
     ObjectSchema,
     RecordOutcome,
     RecordUpdate,
@@ -48,7 +59,6 @@ from connectors.types import (
 log = logging.getLogger(__name__)
 UTC = timezone.utc
 
-WRITE_BATCH = 200  # records per sObject collection
 IDS_PER_QUERY = 200  # ids per ``Id IN (...)`` of read_by_ids
 TASK_KEY = "Crmsync_Task_Key__c"
 PRIORITIES = {"HIGH": "High", "MEDIUM": "Normal", "LOW": "Low"}
@@ -57,31 +67,8 @@ WHO_OBJECTS = ("Contact", "Lead")  # a task's WhoId; anything else is its WhatId
 DELETED_WINDOW = timedelta(days=15)
 #: query cursors lost in a row without a record read in between before the read gives up
 MAX_RESTARTS = 3
-#: whole-request refusals caused by one record's value: halved until the record is found
-_ONE_RECORD = ("JSON_PARSER_ERROR",)
 _API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
-
-
-@dataclass(frozen=True)
-class Junction:
-    """A junction object linking two others (``OpportunityContactRole``)."""
-
-    sobject: str
-    link: str  # field pointing at the record read
-    other: str  # field pointing at the associated record
-    primary: str | None = None  # checkbox marking the primary association
-
-
-#: (object type, associated object type) -> the junction listing their links
-JUNCTIONS = {
-    ("Opportunity", "Contact"): Junction(
-        "OpportunityContactRole", "OpportunityId", "ContactId", "IsPrimary"
-    ),
-    ("Contact", "Opportunity"): Junction(
-        "OpportunityContactRole", "ContactId", "OpportunityId", "IsPrimary"
-    ),
-}
 
 
 class SalesforceConnector:
@@ -106,6 +93,7 @@ class SalesforceConnector:
         self._schemas: dict[str, ObjectSchema] = {}
         #: object type -> lookup field -> the object types it points at
         self._references: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._writer = Writer(transport, self._junction, self._junction_rows)
 
     # --- describe -------------------------------------------------------------------------
     def describe(self, object_type: str) -> ObjectSchema:
@@ -157,7 +145,7 @@ class SalesforceConnector:
         """The live records among ``ids`` (absent ones were deleted), 200 a query."""
         columns = self._columns(object_type, fields, associations)
         wanted = [i for i in dict.fromkeys(ids) if _RECORD_ID.fullmatch(i)]
-        for chunk in _chunks(wanted, IDS_PER_QUERY):
+        for chunk in chunks(wanted, IDS_PER_QUERY):
             text = soql.select(object_type, columns, soql.in_list("Id", chunk))
             records = [self._record(object_type, row) for row in self._rows(text, object_type)]
             yield from self._with_associations(object_type, records, associations, None)
@@ -332,18 +320,8 @@ class SalesforceConnector:
         span: tuple[Mapping[str, Any], Mapping[str, Any]] | None,
     ) -> dict[str, list[str]]:
         """Record id -> associated ids from the junction rows of ``records``."""
-        columns = ["Id", junction.link, junction.other]
-        if junction.primary:
-            columns.append(junction.primary)
-        if span is not None:
-            wheres = [ById.window(junction.link, *span)]
-        else:
-            live = [r.id for r in records if not r.deleted]
-            base = soql.select(junction.sobject, columns, soql.in_list(junction.link, ["x"]))
-            wheres = [soql.in_list(junction.link, c) for c in soql.in_chunks(live, base)]
-        rows: list[dict[str, Any]] = []
-        for where in wheres:
-            rows.extend(self._rows(soql.select(junction.sobject, columns, where), junction.sobject))
+        live = [r.id for r in records if not r.deleted]
+        rows = self._junction_rows(junction, live, span)
         primary = junction.primary or ""
         rows.sort(key=lambda row: (not row.get(primary), str(row["Id"])))
         joined: dict[str, list[str]] = {}
@@ -351,6 +329,32 @@ class SalesforceConnector:
             if row.get(junction.other):
                 joined.setdefault(str(row[junction.link]), []).append(str(row[junction.other]))
         return joined
+
+    def _junction_rows(
+        self,
+        junction: Junction,
+        ids: list[str],
+        span: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The junction rows of the records ``ids`` — or of the page read in id order that
+        ``span`` (its first and last row) bounds."""
+        columns = ["Id", junction.link, junction.other]
+        if junction.primary:
+            columns.append(junction.primary)
+        if span is not None:
+            wheres = [ById.window(junction.link, *span)]
+        else:
+            base = soql.select(junction.sobject, columns, soql.in_list(junction.link, ["x"]))
+            wheres = [soql.in_list(junction.link, c) for c in soql.in_chunks(ids, base)]
+        rows: list[dict[str, Any]] = []
+        for where in wheres:
+            rows.extend(self._rows(soql.select(junction.sobject, columns, where), junction.sobject))
+        return rows
+
+    def _junction(self, object_type: str, target: str) -> Junction:
+        """The junction object holding links to ``target``; ValueError when a lookup holds
+        them (they are fields to write) or nothing does."""
+        return link_home("Salesforce", object_type, target, JUNCTIONS, self._link_fields)
 
     # --- write ----------------------------------------------------------------------------
     def write(self, object_type: str, updates: Sequence[RecordUpdate]) -> WriteResult:
@@ -360,52 +364,23 @@ class SalesforceConnector:
             self._check_tags(update)
         current = self._current_tags(object_type, updates)
         pending = [
-            (position, update, body)
+            (position, update.id, body)
             for position, update in enumerate(updates)
             if len(body := self._body(object_type, update, current)) > 2  # attributes and id
         ]
         outcomes: dict[int, RecordOutcome] = {}
-        for chunk in _chunks(pending, WRITE_BATCH):
-            outcomes.update(self._update(object_type, chunk))
+        for chunk in chunks(pending, WRITE_BATCH):
+            outcomes.update(self._writer.save("PATCH", object_type, chunk))
         return WriteResult(
             tuple(outcomes.get(i) or RecordOutcome(u.id, True) for i, u in enumerate(updates)),
             self.transport.requests - before,
         )
 
-    def _update(
-        self, object_type: str, chunk: list[tuple[int, RecordUpdate, dict[str, Any]]]
-    ) -> dict[int, RecordOutcome]:
-        body = {"allOrNone": False, "records": [record for _, _, record in chunk]}
-        try:
-            results = self.transport.rest("PATCH", "composite/sobjects", body=body)
-        except Rejected as rejection:
-            if rejection.code not in _ONE_RECORD:
-                raise StopRunError(
-                    f"Salesforce refused the update of {object_type} records: {rejection} "
-                    "(is every field created, writable and visible to the integration user?)"
-                ) from None
-            if len(chunk) == 1:
-                position, update, _ = chunk[0]
-                return {
-                    position: RecordOutcome(update.id, False, rejection.code, rejection.message)
-                }
-            half = len(chunk) // 2
-            return {
-                **self._update(object_type, chunk[:half]),
-                **self._update(object_type, chunk[half:]),
-            }
-        if not isinstance(results, list) or len(results) != len(chunk):
-            raise StopRunError(f"Salesforce answered an update of {object_type} without results")
-        return {
-            position: _outcome(update.id, result)
-            for (position, update, _), result in zip(chunk, results, strict=True)
-        }
-
     def _body(
         self, object_type: str, update: RecordUpdate, current: Mapping[str, frozenset[str]]
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"attributes": {"type": object_type}, "id": update.id}
-        body.update({name: _json_value(value) for name, value in update.fields.items()})
+        body.update({name: json_value(value) for name, value in update.fields.items()})
         if update.tags_add or update.tags_remove:
             now = update.current_tags
             if now is None:
@@ -432,6 +407,31 @@ class SalesforceConnector:
             return {}
         read = self.read_by_ids(object_type, ids, [self.tag_field])
         return {r.id: split_tags(r.fields.get(self.tag_field)) for r in read}
+
+    # --- create ---------------------------------------------------------------------------
+    def create(self, object_type: str, records: Sequence[NewRecord]) -> WriteResult:
+        """Records, 200 a ``POST composite/sobjects``, then the junction rows of their
+        associations (``{"Contact": ids}`` on an Opportunity: OpportunityContactRole rows, the
+        first contact primary); lookups (``AccountId``) are fields. A create whose answer is
+        lost is not sent again: it is reported ``OUTCOME_UNKNOWN`` (look the records up by a
+        key before creating them again), so no record is created twice."""
+        return self._writer.create(object_type, records)
+
+    def associate(
+        self, object_type: str, links: Mapping[str, Mapping[str, tuple[str, ...]]]
+    ) -> WriteResult:
+        """Junction rows for the pairs that have none yet (read first), each created once; a
+        record id that is not one is ``MALFORMED_ID``."""
+        for target in linked_types(links.values()):
+            self._junction(object_type, target)  # ValueError before anything is sent
+        valid = {r: targets for r, targets in links.items() if _RECORD_ID.fullmatch(r)}
+        result = self._writer.associate(object_type, valid)
+        done = {o.id: o for o in result.outcomes}
+        malformed = "not a Salesforce record id"
+        outcomes = (
+            done.get(r) or RecordOutcome(r, False, "MALFORMED_ID", malformed) for r in links
+        )
+        return WriteResult(tuple(outcomes), result.requests)
 
     # --- tasks ----------------------------------------------------------------------------
     def existing_tasks(self, keys: Sequence[str]) -> dict[str, str]:
@@ -477,7 +477,7 @@ class SalesforceConnector:
             )
             return outcomes
         for task, result in zip(todo, results or [], strict=False):
-            outcomes[task.key] = _outcome(task.key, result)
+            outcomes[task.key] = outcome(task.key, result)
         return outcomes
 
     # --- provision ------------------------------------------------------------------------
@@ -552,30 +552,6 @@ def _task_record(task: TaskRequest) -> dict[str, Any]:
     return record
 
 
-def _outcome(record_id: str, result: Any) -> RecordOutcome:
-    if isinstance(result, dict) and result.get("success"):
-        return RecordOutcome(record_id, True)
-    errors = (result.get("errors") if isinstance(result, dict) else None) or [{}]
-    first = errors[0] if isinstance(errors[0], dict) else {}
-    message = "; ".join(str(e.get("message") or "") for e in errors if isinstance(e, dict))
-    fields = first.get("fields") or []
-    if fields:
-        message = f"{message} ({', '.join(map(str, fields))})"
-    return RecordOutcome(record_id, False, str(first.get("statusCode") or "ERROR"), message)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return soql.soql_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, set | frozenset | list | tuple):
-        return ";".join(sorted(str(v) for v in value)) or None
-    return value
-
-
 def _utc(moment: datetime) -> datetime:
     """Aware and in UTC (naive datetimes are taken as UTC)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -589,8 +565,3 @@ def _api_name(object_type: str) -> str:
     if not _API_NAME.fullmatch(object_type):
         raise ValueError(f"{object_type!r} is not a Salesforce object name")
     return object_type
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -178,15 +178,24 @@ class SalesforceTransport:
         session.hooks["response"].append(self._observe)
 
     # --- calls ----------------------------------------------------------------------------
-    def call(self, what: str, request: Callable[[Salesforce], T], *, retry: bool = True) -> T:
+    def call(
+        self,
+        what: str,
+        request: Callable[[Salesforce], T],
+        *,
+        retry: bool | Literal["unsent"] = True,
+    ) -> T:
         """One logical request, ``request(client)``: quota checked, rate limited, the token
-        refreshed on a 401, and retried on transient failures unless ``retry`` is False (for
-        calls that are not safe to repeat blindly; the caller then decides)."""
+        refreshed on a 401, and retried on transient failures — only on those Salesforce never
+        acted on with ``"unsent"`` (for creates, see :mod:`connectors.creating`), on none with
+        False (calls not safe to repeat blindly; the caller then decides)."""
 
         def attempt() -> T:
             return self.tokens.with_token(lambda token: self._send(token, request))
 
-        return self.retry.run(attempt, f"Salesforce {what}") if retry else attempt()
+        if not retry:
+            return attempt()
+        return self.retry.run(attempt, f"Salesforce {what}", unsent_only=retry == "unsent")
 
     def query(self, soql: str, *, deleted: bool = False, batch: int = 2000) -> dict[str, Any]:
         """The first batch of a query (``queryAll`` with ``deleted``)."""
@@ -210,7 +219,7 @@ class SalesforceTransport:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
-        retry: bool = True,
+        retry: bool | Literal["unsent"] = True,
     ) -> Any:
         """A REST resource under ``/services/data/vNN.N/`` (parsed JSON, None for 204)."""
         what = f"{method} {path.split('?')[0]}"

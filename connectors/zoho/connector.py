@@ -13,22 +13,24 @@ from ``/{Module}/deleted`` (with If-Modified-Since for changes) and are reported
 
 Writes go 100 records per ``PUT``, with each record's outcome from the multi-status answer; tags
 through ``actions/add_tags`` / ``remove_tags``, grouped by tag, 500 ids a call, crmsync's
-namespace only.
+namespace only. Creates go 100 records per ``POST``, then their Contact_Roles (see
+:mod:`connectors.zoho.create`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any, ClassVar
 
+from connectors.creating import link_home
 from connectors.tasks import create_once
 from connectors.types import (
     Cursor,
     FieldSchema,
+    NewRecord,
     ObjectSchema,
     RecordOutcome,
     RecordUpdate,
@@ -39,12 +41,19 @@ from connectors.types import (
 )
 from connectors.zoho import coql
 from connectors.zoho.coql import MAX_COLUMNS, MAX_IN, MODIFIED, ById, ByModified
+from connectors.zoho.create import (
+    RELATED_LISTS,
+    WRITE_BATCH,
+    Writer,
+    chunks,
+    failure,
+    json_value,
+)
 from connectors.zoho.fields import field_schema, field_spec, lookup_module
 from connectors.zoho.transport import Rejected, ZohoTransport
 
 log = logging.getLogger(__name__)
 
-WRITE_BATCH = 100  # records per insert / update
 IDS_PER_GET = 100  # ids per Get Records call
 TAG_IDS = 500  # record ids per add_tags / remove_tags call
 TAG_NAME_MAX = 25
@@ -52,8 +61,6 @@ PER_PAGE = 200  # Get Records, related lists and deleted records
 TASK_KEY = "Crmsync_Task_Key"
 #: the field naming a record of a module, read through lookups as ``Lookup.Name``
 NAME_FIELDS = {"Accounts": "Account_Name", "Deals": "Deal_Name"}
-#: (module, associated module) -> related list holding more links than the lookups do
-RELATED_LISTS = {("Deals", "Contacts"): "Contact_Roles"}
 PRIORITIES = {"HIGH": "High", "MEDIUM": "Normal", "LOW": "Low"}
 #: task lookups: Who_Id for people, What_Id (with $se_module) for the rest
 WHO_MODULES = ("Contacts", "Leads")
@@ -78,6 +85,7 @@ class ZohoConnector:
         self._schemas: dict[str, ObjectSchema] = {}
         #: module -> lookup field -> the module it points at
         self._lookups: dict[str, dict[str, str]] = {}
+        self._writer = Writer(transport, self._related_list, self._related_ids)
 
     # --- describe -------------------------------------------------------------------------
     def describe(self, object_type: str) -> ObjectSchema:
@@ -118,7 +126,7 @@ class ZohoConnector:
         """Get Records by ``ids`` (100 a call, lookups with their names); absent ids are
         records deleted since."""
         groups = self._column_groups(object_type, fields, associations, lookup_names=False)
-        for chunk in _chunks(list(dict.fromkeys(ids)), IDS_PER_GET):
+        for chunk in chunks(list(dict.fromkeys(ids)), IDS_PER_GET):
             merged: dict[str, dict[str, Any]] | None = None
             for group in groups:
                 params = {"ids": ",".join(chunk), "fields": ",".join(group), "per_page": PER_PAGE}
@@ -280,7 +288,7 @@ class ZohoConnector:
         for update in updates:
             self._check_tags(update)
         failed: dict[str, RecordOutcome] = {}
-        for chunk in _chunks([u for u in updates if u.fields], WRITE_BATCH):
+        for chunk in chunks([u for u in updates if u.fields], WRITE_BATCH):
             failed.update(self._update(object_type, chunk))
         for adding in (True, False):
             pending = [u for u in updates if u.id not in failed]
@@ -289,31 +297,15 @@ class ZohoConnector:
         return WriteResult(outcomes, self.transport.requests - before)
 
     def _update(self, object_type: str, chunk: list[RecordUpdate]) -> dict[str, RecordOutcome]:
-        data = [{"id": u.id, **{k: _json_value(v) for k, v in u.fields.items()}} for u in chunk]
-        items = self._batch("PUT", object_type, {"data": data}, len(chunk))
+        data = [{"id": u.id, **{k: json_value(v) for k, v in u.fields.items()}} for u in chunk]
+        items = self._writer.batch("PUT", object_type, {"data": data}, len(chunk))
         if isinstance(items, Rejected):
             return {u.id: RecordOutcome(u.id, False, items.code, str(items)) for u in chunk}
         failed = {}
         for update, item in zip(chunk, items, strict=True):
             if item.get("status") != "success":
-                failed[update.id] = _failure(update.id, item)
+                failed[update.id] = failure(update.id, item)
         return failed
-
-    def _batch(
-        self, method: str, path: str, body: Mapping[str, Any], count: int
-    ) -> list[dict[str, Any]] | Rejected:
-        """The per-record items of a batch answer (200, 207, or a 400 listing every record's
-        error), or the rejection of the request as a whole."""
-        try:
-            answer = self.transport.call(method, path, body=body)
-            items = (answer.body or {}).get("data")
-        except Rejected as rejection:
-            items = rejection.body.get("data") if isinstance(rejection.body, dict) else None
-            if not isinstance(items, list) or len(items) != count:
-                return rejection
-        if not isinstance(items, list) or len(items) != count:
-            return Rejected(502, {"code": "NO_RESULT", "message": "answer without per-record data"})
-        return items
 
     def _check_tags(self, update: RecordUpdate) -> None:
         prefix = f"{self.tag_namespace}:"
@@ -335,11 +327,13 @@ class ZohoConnector:
         action = "add_tags" if adding else "remove_tags"
         failed: dict[str, RecordOutcome] = {}
         for tag, ids in sorted(by_tag.items()):
-            for chunk in _chunks(ids, TAG_IDS):
+            for chunk in chunks(ids, TAG_IDS):
                 body: dict[str, Any] = {"tags": [{"name": tag}], "ids": chunk}
                 if adding:
                     body["over_write"] = False
-                items = self._batch("POST", f"{object_type}/actions/{action}", body, len(chunk))
+                items = self._writer.batch(
+                    "POST", f"{object_type}/actions/{action}", body, len(chunk)
+                )
                 if isinstance(items, Rejected):
                     failed.update(
                         {i: RecordOutcome(i, False, items.code, str(items)) for i in chunk}
@@ -347,13 +341,32 @@ class ZohoConnector:
                     continue
                 for record_id, item in zip(chunk, items, strict=True):
                     if item.get("status") != "success":
-                        failed.setdefault(record_id, _failure(record_id, item))
+                        failed.setdefault(record_id, failure(record_id, item))
         return failed
+
+    # --- create ---------------------------------------------------------------------------
+    def create(self, object_type: str, records: Sequence[NewRecord]) -> WriteResult:
+        """Records, 100 a ``POST``, then the Contact_Roles of their associations
+        (``{"Contacts": ids}`` on a deal); lookups (``Account_Name``, ``Contact_Name``) are
+        fields (``{"id": …}``). A create whose answer is lost is not sent again: it is reported
+        ``OUTCOME_UNKNOWN`` (look the records up by a key before creating them again), so no
+        record is created twice."""
+        return self._writer.create(object_type, records)
+
+    def associate(
+        self, object_type: str, links: Mapping[str, Mapping[str, tuple[str, ...]]]
+    ) -> WriteResult:
+        """Contact_Roles links of deals to the contacts not linked yet (one read a deal, one
+        ``PUT`` a new link); ValueError for links Zoho keeps in lookup fields."""
+        return self._writer.associate(object_type, links)
+
+    def _related_list(self, object_type: str, target: str) -> str:
+        return link_home("Zoho", object_type, target, RELATED_LISTS, self._link_fields)
 
     # --- tasks ----------------------------------------------------------------------------
     def existing_tasks(self, keys: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for chunk in _chunks(list(dict.fromkeys(keys)), MAX_IN):
+        for chunk in chunks(list(dict.fromkeys(keys)), MAX_IN):
             text = coql.select("Tasks", [TASK_KEY], coql.in_list(TASK_KEY, chunk), "id asc")
             try:
                 answer = self.transport.call("POST", "coql", body={"select_query": text})
@@ -400,7 +413,7 @@ class ZohoConnector:
                 return outcomes
         for task, item in zip(todo, items, strict=False):
             ok = item.get("status") == "success"
-            outcomes[task.key] = RecordOutcome(task.key, True) if ok else _failure(task.key, item)
+            outcomes[task.key] = RecordOutcome(task.key, True) if ok else failure(task.key, item)
         return outcomes
 
     # --- provision ------------------------------------------------------------------------
@@ -455,32 +468,6 @@ def _task_body(task: TaskRequest) -> dict[str, Any]:
     return body
 
 
-def _failure(record_id: str, item: Mapping[str, Any]) -> RecordOutcome:
-    details = item.get("details") if isinstance(item.get("details"), dict) else {}
-    where = details.get("api_name") if details else None
-    message = str(item.get("message") or "")
-    return RecordOutcome(
-        record_id,
-        False,
-        str(item.get("code") or "ERROR"),
-        f"{message} ({where})" if where else message,
-    )
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return coql.zoho_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
 def _ref_id(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("id")
@@ -492,8 +479,3 @@ def _merge(
 ) -> dict[str, dict[str, Any]]:
     """Rows present in both, their columns merged (order of ``into`` kept)."""
     return {i: {**row, **more[i]} for i, row in into.items() if i in more}
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
@@ -90,11 +90,12 @@ class ZohoTransport:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
-        retry: bool = True,
+        retry: bool | Literal["unsent"] = True,
     ) -> Answer:
         """One logical request to ``/crm/{version}/{path}``: rate limited, the token refreshed
-        once on a 401, and retried on transient failures unless ``retry`` is False (for calls
-        that are not safe to repeat blindly; the caller then decides)."""
+        once on a 401, and retried on transient failures — only on those Zoho never acted on
+        with ``"unsent"`` (for creates, see :mod:`connectors.creating`), on none with False
+        (calls not safe to repeat blindly; the caller then decides)."""
 
         def attempt() -> Answer:
             return self.tokens.with_token(
@@ -103,7 +104,9 @@ class ZohoTransport:
 
         if not retry:
             return attempt()
-        return self.retry.run(attempt, f"Zoho {method} {path.split('/')[0]}")
+        return self.retry.run(
+            attempt, f"Zoho {method} {path.split('/')[0]}", unsent_only=retry == "unsent"
+        )
 
     def _base(self) -> str:
         domain = self.api_domain or getattr(self.tokens, "api_domain", None)

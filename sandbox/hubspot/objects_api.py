@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -224,7 +225,7 @@ class ObjectsApi:
         store = self.portal.store(object_type)
         started = self.portal.now_ms()
         inputs = batch_inputs(object_body(request), self.portal.settings.batch_max)
-        planned: list[tuple[dict[str, str], list[Link]]] = []
+        planned: list[tuple[dict[str, str], list[Link], Any]] = []
         bad: Problems = []
         for number, item in enumerate(inputs):
             changes, problems = prepare(self.portal, store, item.get("properties", {}))
@@ -232,17 +233,22 @@ class ObjectsApi:
                 bad.append((str(number), problems))
                 continue
             links = association_inputs(self.portal, store, item.get("associations"))
-            planned.append((changes, links))
+            planned.append((changes, links, item.get("objectWriteTraceId")))
         errors = self._validation_errors(bad)
-        self._check_unique([(None, changes) for changes, _ in planned], store)
+        self._check_unique([(None, changes) for changes, _, _ in planned], store)
         now = self.portal.now_ms()
         results = []
-        for changes, links in planned:
+        for changes, links, trace_id in planned:
             record_id = store.create(changes, now)
             apply_links(self.portal, store, record_id, links)
-            results.append(Renderer(self.portal, store).render(
+            result = Renderer(self.portal, store).render(
                 record_id, store.row(record_id), extra=changes
-            ))
+            )
+            if trace_id is not None:  # echoed so a client can tell which input made which record
+                result["objectWriteTraceId"] = str(trace_id)
+            results.append(result)
+        if self.portal.settings.batch_create_order == "shuffled":
+            random.Random(len(results)).shuffle(results)
         return batch_body(results, errors, started, now, success_status=201)
 
     def batch_update(self, request: Request, object_type: str) -> Response:

@@ -76,6 +76,10 @@ class HubSpotSettings:
     #: ("reject_batch", seen for batch/update in 3P Atlas-Authority #206) or the bad inputs
     #: become errors of a 207 while the others are written ("multi_status").
     batch_validation: Literal["reject_batch", "multi_status"] = "reject_batch"
+    #: the order of ``batch/create`` results: HubSpot does not keep the inputs' order (3P
+    #: HubSpot/hubspot-api-nodejs#190, maintainer: "There is no way to do it"); each result
+    #: carries its input's ``objectWriteTraceId`` instead [DOC batch/create reference].
+    batch_create_order: Literal["input", "shuffled"] = "shuffled"
     #: PATCHing a property's ``options``: replace the list or merge by value (UNCONFIRMED).
     option_patch: Literal["replace", "merge"] = "replace"
     #: reading a merged-away id: answer with the surviving record ("primary") or 404.

@@ -8,10 +8,10 @@ Adding a CRM to the contract suite = one :class:`Harness` subclass registered in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import requests
@@ -19,7 +19,7 @@ import requests
 from connectors.hubspot import connect as connect_hubspot
 from connectors.hubspot import oauth_token_source, private_app_tokens
 from connectors.resilience import RetryPolicy
-from connectors.types import Connector
+from connectors.types import Connector, NewRecord
 from mapping.convert import CompiledMapping
 from mapping.spec import default_mapping_path, load_mapping
 from sandbox.dataset import Dataset
@@ -58,9 +58,11 @@ class Harness:
     name: str
     contact_object: str
     company_object: str
+    #: the association type of a deal's contacts that create() and associate() take
+    deal_contacts: str
     tls: bool = False
 
-    @property
+    @cached_property
     def mapping(self) -> CompiledMapping:
         spec, _ = load_mapping(default_mapping_path(self.name))
         return CompiledMapping(spec)
@@ -78,6 +80,30 @@ class Harness:
 
     def tag_field(self) -> str | None:
         return self.mapping["contact"].native_name("tags")
+
+    def new_record(
+        self,
+        object_name: str,
+        values: Mapping[str, Any],
+        links: Mapping[str, Sequence[str]] | None = None,
+    ) -> NewRecord:
+        """A record to create from common field values; ``links`` (common field -> ids)
+        become associations or reference fields, wherever the mapping reads them from."""
+        converter = self.mapping[object_name]
+        fields = converter.to_new_record(values)
+        associations: dict[str, tuple[str, ...]] = {}
+        for name, ids in (links or {}).items():
+            spec = converter.field_spec(name)
+            assert spec is not None, f"{object_name}.{name} is not mapped"
+            if spec.association:
+                associations[spec.association] = tuple(ids)
+            else:
+                fields.update(converter.to_new_record({name: ids[0]}))
+        return NewRecord(fields, associations)
+
+    def links(self, run: Running, deal_id: str, contact_id: str) -> int:
+        """How many links the CRM holds between a deal and a contact (reads de-duplicate)."""
+        raise NotImplementedError
 
     def make_app(self, data: Dataset, **settings: Any) -> App:
         raise NotImplementedError
@@ -115,6 +141,7 @@ class HubSpotHarness(Harness):
     name = "hubspot"
     contact_object = "contacts"
     company_object = "companies"
+    deal_contacts = "contacts"
 
     def make_app(self, data: Dataset, **settings: Any) -> App:
         from sandbox.hubspot import HubSpotApp, HubSpotSettings
@@ -158,6 +185,12 @@ class HubSpotHarness(Harness):
         answer = self._session(run).patch(url, json={"properties": {field_name: value}}, timeout=10)
         assert answer.status_code == 200, answer.text
 
+    def links(self, run: Running, deal_id: str, contact_id: str) -> int:
+        url = f"{run.server.base_url}/crm/v4/objects/deals/{deal_id}/associations/contacts"
+        answer = self._session(run).get(url, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return sum(str(r["toObjectId"]) == contact_id for r in answer.json()["results"])
+
 
 HARNESSES: dict[str, Callable[[], Harness]] = {"hubspot": HubSpotHarness}
 
@@ -166,6 +199,7 @@ class ZohoHarness(Harness):
     name = "zoho"
     contact_object = "Contacts"
     company_object = "Accounts"
+    deal_contacts = "Contacts"  # the Contact_Roles related list
 
     def make_app(self, data: Dataset, **settings: Any) -> App:
         from sandbox.zoho import ZohoApp, ZohoSettings
@@ -220,6 +254,10 @@ class ZohoHarness(Harness):
         answer = self._session(run).put(url, json={"data": [{field_name: value}]}, timeout=10)
         assert answer.status_code == 200, answer.text
 
+    def links(self, run: Running, deal_id: str, contact_id: str) -> int:
+        roles = run.app.dump()["Contact_Roles"]
+        return sum((r["Deal"], r["Contact"]) == (deal_id, contact_id) for r in roles)
+
 
 HARNESSES["zoho"] = ZohoHarness
 
@@ -228,6 +266,7 @@ class SalesforceHarness(Harness):
     name = "salesforce"
     contact_object = "Contact"
     company_object = "Account"
+    deal_contacts = "Contact"  # OpportunityContactRole rows
     tls = True  # simple-salesforce only speaks https: a throw-away CA per harness
 
     def __init__(self) -> None:
@@ -347,6 +386,15 @@ class SalesforceHarness(Harness):
             run, "PATCH", f"sobjects/Contact/{native_id}", json={field_name: value}
         )
         assert answer.status_code == 204, answer.text
+
+    def links(self, run: Running, deal_id: str, contact_id: str) -> int:
+        soql = (
+            "SELECT Id FROM OpportunityContactRole "
+            f"WHERE OpportunityId = '{deal_id}' AND ContactId = '{contact_id}'"
+        )
+        answer = self._request(run, "GET", "query", params={"q": soql})
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["totalSize"])
 
 
 def salesforce_ids(data: Dataset) -> dict[str, str]:

@@ -1,18 +1,20 @@
 """The contract every connector keeps, run against each CRM's emulator over real HTTP with
 the real client: pagination, incremental cursors and ties, deletes, writes and partial
 failures, tags in crmsync's namespace only, tasks created once, errors mapped, tokens
-refreshed, faults survived, secrets kept out of the logs."""
+refreshed, faults survived, secrets kept out of the logs; records created in full batches
+with their links, never twice, and links added once."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from connectors.types import AuthError, Cursor, RecordUpdate, TaskRequest
+from connectors.creating import ASSOCIATION_FAILED, OUTCOME_UNKNOWN
+from connectors.types import AuthError, Connector, Cursor, NewRecord, RecordUpdate, TaskRequest
 from sandbox.http import Faults
 from tests.connectors.harness import HARNESSES, NAMESPACE, Harness, Running, dataset
 
@@ -273,3 +275,202 @@ def test_secrets_never_reach_the_logs(harness: Harness, caplog: pytest.LogCaptur
     assert caplog.records, "expected the retries to be logged"
     for secret in secrets:
         assert secret not in caplog.text
+
+
+# --- creating records (a CRM-to-CRM migration) ------------------------------------------------
+#: records per create request: HubSpot batch/create, Salesforce sObject Collections, Zoho insert
+CREATE_BATCH = {"hubspot": 100, "salesforce": 200, "zoho": 100}
+
+
+def new_contacts(harness: Harness, count: int, tag: str = "new") -> list[NewRecord]:
+    return [
+        harness.new_record(
+            "contact",
+            {"first_name": f"First{n}", "last_name": f"Last{n}", "email": f"{tag}{n}@example.org"},
+        )
+        for n in range(count)
+    ]
+
+
+def new_deal(harness: Harness, name: str) -> NewRecord:
+    return harness.new_record(
+        "deal", {"name": name, "stage": "won", "close_date": date(2026, 3, 2)}
+    )
+
+
+def warm_up(crm: Running, connector: Connector) -> None:
+    """One read, so the connector holds an access token before a test counts or breaks
+    requests."""
+    harness = crm.harness
+    list(connector.read_by_ids(harness.contact_object, [crm.native_id(live_contact_keys()[0])], []))
+
+
+def emails_in(connector: Connector, harness: Harness) -> Counter[str]:
+    """How many live contacts hold each e-mail."""
+    email = harness.email_field()
+    records = connector.read(harness.contact_object, fields=[email])
+    return Counter(str(r.fields.get(email)) for r in records if not r.deleted)
+
+
+def test_created_records_read_back_with_their_fields_and_links(crm: Running) -> None:
+    harness, connector = crm.harness, crm.connector()
+    [company] = connector.create(
+        harness.company_object, [harness.new_record("company", {"name": "Migrated Ltd"})]
+    ).outcomes
+    assert company.ok
+    contacts = [
+        harness.new_record(
+            "contact",
+            {"first_name": f"Ana{n}", "last_name": "Migrated", "email": f"ana{n}@migrated.example"},
+            {"company_id": [company.id]},
+        )
+        for n in range(3)
+    ]
+    created = connector.create(harness.contact_object, contacts)
+    assert [o.ok for o in created.outcomes] == [True] * 3
+    assert created.requests >= 1
+    ids = [o.id for o in created.outcomes]
+    assert len(set(ids)) == 3
+    read = {
+        r.id: harness.mapping["contact"].to_common(r)
+        for r in connector.read_by_ids(
+            harness.contact_object, ids, harness.contact_fields, harness.contact_associations
+        )
+    }
+    for n, record_id in enumerate(ids):
+        entity = read[record_id]
+        assert (entity.first_name, entity.email) == (f"Ana{n}", f"ana{n}@migrated.example")
+        assert entity.company_id == company.id
+    deal_object = harness.mapping["deal"].native_object
+    deal = NewRecord(new_deal(harness, "Migrated").fields, {harness.deal_contacts: tuple(ids[:2])})
+    [created_deal] = connector.create(deal_object, [deal]).outcomes
+    assert (created_deal.ok, created_deal.error_code) == (True, None)
+    [read_deal] = connector.read_by_ids(
+        deal_object, [created_deal.id], [], associations=[harness.deal_contacts]
+    )
+    assert read_deal.associations[harness.deal_contacts] == (ids[0], ids[1])
+
+
+def test_a_create_larger_than_a_batch_is_split_into_full_batches(crm: Running) -> None:
+    harness, connector = crm.harness, crm.connector()
+    warm_up(crm, connector)
+    crm.server.stats.reset()
+    result = connector.create(harness.contact_object, new_contacts(harness, 1000))
+    assert all(o.ok for o in result.outcomes)
+    expected = -(-1000 // CREATE_BATCH[harness.name])  # 10, 5, 10 requests per 1,000 records
+    assert result.requests == expected == crm.server.stats.total(method="POST")
+    created = emails_in(connector, harness)
+    assert all(created[f"new{n}@example.org"] == 1 for n in range(1000))
+
+
+def test_a_record_the_crm_rejects_fails_alone(crm: Running) -> None:
+    harness, connector = crm.harness, crm.connector()
+    records = new_contacts(harness, 3, tag="alone")
+    stage = harness.mapping["contact"].native_name("lifecycle_stage")
+    records[1] = NewRecord({**records[1].fields, stage: "not-a-stage"})
+    result = connector.create(harness.contact_object, records)
+    assert [(o.ok, o.ok or o.id) for o in result.outcomes] == [
+        (True, True),
+        (False, "1"),
+        (True, True),
+    ]
+    assert result.failed[0].error_code and result.failed[0].message
+    emails = emails_in(connector, harness)
+    assert (emails["alone0@example.org"], emails["alone1@example.org"]) == (1, 0)
+    assert emails["alone2@example.org"] == 1
+
+
+def test_associating_twice_leaves_one_link(crm: Running) -> None:
+    harness, connector = crm.harness, crm.connector()
+    deal_object = harness.mapping["deal"].native_object
+    first, second = (
+        o.id for o in connector.create(harness.contact_object, new_contacts(harness, 2)).outcomes
+    )
+    [deal] = connector.create(deal_object, [new_deal(harness, "Twice")]).outcomes
+    once = connector.associate(deal_object, {deal.id: {harness.deal_contacts: (first,)}})
+    again = connector.associate(deal_object, {deal.id: {harness.deal_contacts: (first, second)}})
+    assert [(o.id, o.ok) for o in once.outcomes + again.outcomes] == [(deal.id, True)] * 2
+    assert (harness.links(crm, deal.id, first), harness.links(crm, deal.id, second)) == (1, 1)
+    [read] = connector.read_by_ids(deal_object, [deal.id], [], [harness.deal_contacts])
+    assert read.associations[harness.deal_contacts] == (first, second)
+
+
+def test_a_link_to_a_deleted_record_is_never_dropped_silently(crm: Running) -> None:
+    """HubSpot refuses the deal (its links travel with it); Salesforce and Zoho create it,
+    then flag that a link could not be added."""
+    harness, connector = crm.harness, crm.connector()
+    deleted = crm.native_id(live_contact_keys()[7])
+    harness.delete(crm, deleted)
+    deal = NewRecord(new_deal(harness, "Orphan").fields, {harness.deal_contacts: (deleted,)})
+    [outcome] = connector.create(harness.mapping["deal"].native_object, [deal]).outcomes
+    assert (not outcome.ok and outcome.id == "0") or outcome.error_code == ASSOCIATION_FAILED
+    assert outcome.message
+
+
+def test_a_contact_is_linked_to_its_company_where_the_mapping_reads_it(crm: Running) -> None:
+    """HubSpot keeps the link in an association (associate() adds it); Salesforce and Zoho
+    in a lookup field, which associate() refuses to touch."""
+    harness, connector = crm.harness, crm.connector()
+    contact = crm.native_id(next(c.key for c in dataset().contacts if not c.company_key))
+    company = crm.native_id(dataset().companies[0].key)
+    spec = harness.mapping["contact"].field_spec("company_id")
+    assert spec is not None
+    if spec.association is None:
+        with pytest.raises(ValueError, match="lookup"):
+            connector.associate(
+                harness.contact_object, {contact: {harness.company_object: (company,)}}
+            )
+        return
+    result = connector.associate(harness.contact_object, {contact: {spec.association: (company,)}})
+    assert result.outcomes[0].ok
+    [read] = connector.read_by_ids(harness.contact_object, [contact], [], [spec.association])
+    assert read.associations[spec.association] == (company,)
+
+
+def test_a_create_whose_answer_is_lost_is_not_sent_again(crm: Running) -> None:
+    """The CRM created the records but the answer was cut short: the connector cannot know
+    their ids, says so, and does not send them again (which would duplicate them)."""
+    harness, connector = crm.harness, crm.connector()
+    warm_up(crm, connector)
+    crm.server.faults = Faults({"truncated": 1.0})
+    try:
+        result = connector.create(harness.contact_object, new_contacts(harness, 3, tag="lost"))
+    finally:
+        crm.server.faults = Faults()
+    assert {o.error_code for o in result.outcomes} == {OUTCOME_UNKNOWN}
+    assert result.requests == 1
+    emails = emails_in(connector, harness)
+    assert [emails[f"lost{n}@example.org"] for n in range(3)] == [1, 1, 1]
+
+
+def test_creates_through_faults_make_each_record_exactly_once(harness: Harness) -> None:
+    """Throttling and expired tokens are retried (the CRM did nothing); a lost answer is
+    reported, and looking the records up by e-mail before creating the missing ones again
+    (as the migration does) ends with every record exactly once."""
+    faults = Faults(
+        {
+            "rate_limit": 0.05,
+            "expired_token": 0.05,
+            "server_error": 0.1,
+            "reset": 0.1,
+            "truncated": 0.1,
+        },
+        seed=4,  # lost answers in every CRM, recovered in two or three rounds
+    )
+    wanted = {r.fields[harness.email_field()]: r for r in new_contacts(harness, 900, tag="fault")}
+    with harness.serve(faults=faults) as run:
+        connector = run.connector(oauth=True)
+        todo = list(wanted.values())
+        codes: Counter[str | None] = Counter()
+        for _ in range(6):
+            result = connector.create(harness.contact_object, todo)
+            codes.update(o.error_code for o in result.outcomes if not o.ok)
+            present = emails_in(connector, harness)
+            todo = [r for email, r in wanted.items() if not present[email]]
+            if not todo:
+                break
+        run.server.faults = Faults()
+        present = emails_in(connector, harness)
+    assert not todo
+    assert all(present[email] == 1 for email in wanted)
+    assert codes, "expected some creates to fail under faults"

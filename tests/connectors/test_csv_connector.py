@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from connectors.csvfile import TASK_COLUMNS, CsvConnector
-from connectors.types import Cursor, FieldSchema, RecordUpdate, StopRunError, TaskRequest
+from connectors.types import (
+    Cursor,
+    FieldSchema,
+    NewRecord,
+    RecordUpdate,
+    StopRunError,
+    TaskRequest,
+)
 
 UTC = timezone.utc
 
@@ -234,3 +241,61 @@ def test_missing_file_is_a_clear_stop(tmp_path: Path) -> None:
         connector.describe("deals")
     with pytest.raises(StopRunError, match=r"deals\.csv"):
         list(connector.read("deals", fields=[]))
+
+
+def test_create_appends_rows_with_fresh_ids_and_their_links(
+    connector: CsvConnector, folder: Path
+) -> None:
+    result = connector.create(
+        "contacts",
+        [
+            NewRecord({"email": "di@example.com", "firstname": "Di"}, {"companies": ("12", "10")}),
+            NewRecord({"id": "99", "email": "x@example.com"}),  # ids are the connector's
+            NewRecord({"email": "ed@example.com", "phone": "+33 1 23 45 67 89"}),
+        ],
+    )
+    assert [(o.id, o.ok, o.error_code) for o in result.outcomes] == [
+        ("4", True, None),
+        ("1", False, "READ_ONLY"),
+        ("5", True, None),
+    ]
+    assert result.requests == 1  # one rewrite of the file
+    read = {
+        r.id: r
+        for r in connector.read_by_ids("contacts", ["4", "5"], [], associations=["companies"])
+    }
+    assert read["4"].fields["firstname"] == "Di"
+    assert read["4"].associations["companies"] == ("12", "10")  # in the order given
+    assert read["5"].fields["phone"] == "+33 1 23 45 67 89"
+    assert abs(read["5"].updated_at - datetime.now(UTC)) < timedelta(minutes=1)
+    written = rows(folder / "contacts.csv")
+    assert [r["id"] for r in written] == ["1", "2", "3", "4", "5"]
+    assert list(written[0])[-1] == "phone"  # new columns go last
+    assert not any(r["email"] == "x@example.com" for r in written)
+
+
+def test_create_makes_a_missing_file_and_hex_ids_follow_hex_ids(tmp_path: Path) -> None:
+    connector = CsvConnector(tmp_path, tag_namespace="crm")
+    first = connector.create("deals", [NewRecord({"name": "Renewal"}, {"contact_ids": ("7",)})])
+    assert [o.id for o in first.outcomes] == ["1"]
+    assert list(rows(tmp_path / "deals.csv")[0]) == ["id", "name", "contact_ids", "updated_at"]
+    (tmp_path / "companies.csv").write_text("id,name\nc-ab12,Acme\n", encoding="utf-8")
+    [created] = connector.create("companies", [NewRecord({"name": "Globex"})]).outcomes
+    assert created.ok and len(created.id) == 32 and created.id != "c-ab12"
+
+
+def test_associate_adds_each_link_once(connector: CsvConnector, folder: Path) -> None:
+    links = {"1": ("11", "12"), "2": ("10",), "7": ("10",)}
+    first = connector.associate("contacts", {i: {"companies": ids} for i, ids in links.items()})
+    assert [(o.id, o.ok, o.error_code) for o in first.outcomes] == [
+        ("1", True, None),
+        ("2", True, None),
+        ("7", False, "NOT_FOUND"),
+    ]
+    again = connector.associate("contacts", {"1": {"companies": ("12", "10")}})
+    assert again.outcomes[0].ok and again.requests == 0  # nothing new: the file is untouched
+    read = {r.id: r for r in connector.read("contacts", fields=[], associations=["companies"])}
+    assert read["1"].associations["companies"] == ("10", "11", "12")
+    assert read["2"].associations["companies"] == ("10",)
+    with pytest.raises(ValueError, match="no associations"):
+        connector.associate("contacts", {"1": {"tags": ("vip",)}})

@@ -1,14 +1,28 @@
 """Retries honour Retry-After and give up cleanly; the rate limiter never lets more than its
-limit through a window; tokens are refreshed before expiry and only once per 401."""
+limit through a window; tokens are refreshed before expiry and only once per 401; a create is
+repeated only when the CRM never acted on it."""
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
+import requests
 
-from connectors.resilience import RateLimiter, RetryPolicy, Throttled, TokenExpired, TokenSource
+from connectors.hubspot.transport import HubSpotTransport
+from connectors.resilience import (
+    NotSent,
+    RateLimiter,
+    RetryPolicy,
+    Throttled,
+    TokenExpired,
+    TokenSource,
+    not_acted_on,
+)
 from connectors.types import AuthError, RetryableError, StopRunError
+from connectors.zoho.transport import send
+from sandbox.http import App, Faults, running
 
 
 def test_retries_transient_errors_then_succeeds() -> None:
@@ -108,3 +122,57 @@ def test_a_401_refreshes_and_repeated_401s_stop_without_looping() -> None:
     with pytest.raises(AuthError, match="refused 2 freshly refreshed access tokens"):
         source.with_token(always_401)
     assert seen == ["old", "new", "new", "t3", "t4"]  # bounded refreshes, never a loop
+
+
+def closed_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def test_a_create_is_repeated_only_after_failures_the_crm_never_acted_on() -> None:
+    """Refused connections and throttling say the CRM did nothing; a connection reset after
+    the request was sent, or a 5xx, do not."""
+    refused = closed_port()
+    with pytest.raises(RetryableError) as zoho_refused:
+        send(lambda: requests.post(refused, timeout=2), refused)
+    hubspot = HubSpotTransport(refused, TokenSource(lambda: ("pat", None)), timeout=2)
+    with pytest.raises(RetryableError) as hubspot_refused:
+        hubspot.call("crm.objects.batch_api.create", "contacts", {"inputs": []}, retry=False)
+    with running(App(), faults=Faults({"reset": 1.0})) as server:
+        url = server.base_url + "/crm/v8/Contacts"
+        with pytest.raises(RetryableError) as reset:
+            send(lambda: requests.post(url, json={}, timeout=2), url)
+    assert not_acted_on(zoho_refused.value) and not_acted_on(hubspot_refused.value)
+    assert not_acted_on(Throttled("429"))
+    assert not not_acted_on(reset.value)
+    assert not not_acted_on(RetryableError("Zoho server error 502"))
+
+
+def test_an_unsent_only_retry_repeats_throttling_but_not_a_lost_answer() -> None:
+    policy = RetryPolicy(attempts=5, initial_wait=0.001, max_wait=0.01)
+    calls: list[str] = []
+
+    def throttled_once() -> str:
+        calls.append("throttled")
+        if len(calls) == 1:
+            raise Throttled("429")
+        return "created"
+
+    assert policy.run(throttled_once, "create", unsent_only=True) == "created"
+
+    def answer_lost() -> str:
+        calls.append("lost")
+        raise RetryableError("connection reset after sending")
+
+    with pytest.raises(RetryableError):
+        policy.run(answer_lost, "create", unsent_only=True)
+    assert calls == ["throttled", "throttled", "lost"]
+
+
+def test_a_request_without_a_token_was_not_sent() -> None:
+    def token_endpoint_down() -> tuple[str, float | None]:
+        raise RetryableError("token endpoint answered 503")
+
+    with pytest.raises(NotSent):
+        TokenSource(token_endpoint_down).with_token(lambda token: token)
