@@ -21,6 +21,8 @@ from sync.config import DEFAULT_CONFIG, Config
 from sync.config.starter import CRMS, starter_config
 from sync.hygiene.commands import audit_command, dedupe_command
 from sync.logs import setup_logging
+from sync.migrate.commands import migrate_command
+from sync.migrate.export import export_command
 from sync.report.commands import report
 from sync.runner import Job
 from sync.segmentation.commands import rules_group
@@ -168,25 +170,6 @@ def config_init(output: Output, crm: str, out: Path, force: bool) -> None:
     )
 
 
-_LATER = {
-    "export": "write the cleaned data as CSV for a CRM's importer",
-    "migrate": "carry a customer base to another CRM",
-}
-
-
-def _not_yet(name: str, summary: str) -> click.Command:
-    @click.command(
-        name,
-        help=f"{summary[0].upper()}{summary[1:]} (not available yet).",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    )
-    @pass_output
-    def command(output: Output) -> None:
-        output.fail(exitcodes.USAGE, f"`crmsync {name}` ({summary}) is not available yet")
-
-    return command
-
-
 @cli.command()
 @click.option("--contacts", type=int, default=3000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
@@ -213,10 +196,17 @@ def demo(output: Output, contacts: int, seed: int, folder: Path) -> None:
         sys.exit(exitcodes.FAILED_RECORDS)
 
 
-for _command in [*COMMANDS, sandbox_group, audit_command, dedupe_command, report, rules_group]:
+for _command in [
+    *COMMANDS,
+    sandbox_group,
+    audit_command,
+    dedupe_command,
+    report,
+    rules_group,
+    migrate_command,
+]:
     cli.add_command(_command)
-for _name, _summary in _LATER.items():
-    cli.add_command(_not_yet(_name, _summary))
+cli.add_command(export_command)
 
 
 def main() -> None:

@@ -18,8 +18,6 @@ from pydantic import ValidationError
 from sync import exitcodes
 from sync.config.rules import RulesSettings
 from sync.hygiene.audit import audit
-from sync.hygiene.csvio import contacts_from_frame, read_frame
-from sync.hygiene.dedupe import find_duplicates
 from sync.rules.base import CustomerBase
 
 _config_option = click.option(
@@ -99,6 +97,9 @@ def dedupe_command(
 ) -> None:
     """Find duplicates in a CSV whose columns are the common model's field names (id,
     first_name, last_name, email, phone, mobile, company, city, country…)."""
+    from sync.hygiene.csvio import read_frame  # pandas and Splink: imported when needed
+    from sync.hygiene.dedupe import find_duplicates
+
     settings = _settings_or_fail(config_path, as_json)
     try:
         frame = read_frame(input_csv)
@@ -144,18 +145,45 @@ def dedupe_command(
     default=None,
     help="Audit a CSV of contacts (common-model column names).",
 )
+@click.option(
+    "--source",
+    "source_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Audit a whole base before a move: a crmsync config, a folder of CSV files or a CSV "
+    "of contacts; writes audit.html and audit.json into --out.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("crmsync-audit"),
+    show_default=True,
+    help="Where --source writes its report.",
+)
 @click.option("--no-duplicates", is_flag=True, help="Skip duplicate detection (faster).")
 @_config_option
 @_json_option
 def audit_command(
-    csv_path: Path | None, no_duplicates: bool, config_path: Path | None, as_json: bool
+    csv_path: Path | None,
+    source_path: Path | None,
+    out: Path,
+    no_duplicates: bool,
+    config_path: Path | None,
+    as_json: bool,
 ) -> None:
     """Print the data-quality KPIs: completeness, invalid e-mails and phones, duplicates,
-    obsolete records."""
+    obsolete records (with --source: the whole report, as HTML and JSON)."""
+    root = click.get_current_context().find_root().obj
+    as_json = as_json or bool(getattr(root, "as_json", False))  # `crmsync --json audit` too
+    if source_path is not None:
+        _audit_source(source_path, out, as_json)
+        return
     settings = _settings_or_fail(config_path, as_json)
     if csv_path is None:
         _audit_crm(config_path, as_json, duplicates=not no_duplicates)
         return
+    from sync.hygiene.csvio import contacts_from_frame, read_frame  # pandas: when needed
+
     try:
         contacts, unreadable = contacts_from_frame(read_frame(csv_path))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -168,6 +196,36 @@ def audit_command(
         duplicates=not no_duplicates,
         unreadable_values=len(unreadable),
     )
+
+
+def _audit_source(path: Path, out: Path, as_json: bool) -> None:
+    from connectors.types import ConnectorError
+    from mapping.yamlsource import ProblemsError
+    from sync.config import load_config
+    from sync.migrate.audit import audit_source, source_config
+
+    try:
+        loaded = source_config(path) or load_config(path)
+    except ProblemsError as exc:
+        _fail(as_json, f"{path}: {exc}")
+        return
+    try:
+        document = audit_source(loaded, out)
+    except ConnectorError as exc:
+        click.echo(f"error: the source could not be read: {exc}", err=True)
+        sys.exit(exitcodes.CRM_UNREACHABLE)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "written": str(out), **document}, default=str))
+        return
+    cleanup = document["migration_cleanup"]
+    click.echo(f"audit of {path} written to {out}/audit.html and {out}/audit.json")
+    for name, after in cleanup["records_after"].items():
+        merged = cleanup["records_merged"].get(name, 0)
+        fixed = cleanup["fields_fixed"].get(name, 0)
+        click.echo(
+            f"  {name}: {after + merged} records, {merged} duplicates would merge, "
+            f"{fixed} values would be fixed"
+        )
 
 
 def _audit_crm(config_path: Path | None, as_json: bool, *, duplicates: bool) -> None:
@@ -191,8 +249,13 @@ def _audit_crm(config_path: Path | None, as_json: bool, *, duplicates: bool) -> 
         click.echo(f"error: the CRM could not be read: {exc}", err=True)
         sys.exit(3)
     mirror = load_mirror(job.store, job.name, job.mapping, loaded.config.run.objects)
-    print_audit(mirror.base, loaded.config.rules, as_json=as_json, duplicates=duplicates,
-                unreadable_values=len(mirror.issues))
+    print_audit(
+        mirror.base,
+        loaded.config.rules,
+        as_json=as_json,
+        duplicates=duplicates,
+        unreadable_values=len(mirror.issues),
+    )
 
 
 def print_audit(

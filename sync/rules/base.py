@@ -195,7 +195,7 @@ def run_rules(
         # costly set-wise rules run once, over the records as the fixes left them, in a last
         # pass with every rule (so rules after them still see their outputs)
         outputs, current, _ = _one_pass(chosen, current, now, settings, fixes)
-    final = [o for o in outputs if not _is_fix(o)] + list(fixes.values())
+    final = [o for o in outputs if not is_fix(o)] + list(fixes.values())
     return RuleRun(tuple(final), tuple(find_conflicts(final)))
 
 
@@ -215,11 +215,11 @@ def _one_pass(
         for spec in (r for r in rules if r.stage == stage):
             produced.extend(spec.function(RuleContext(base, now, settings, tuple(outputs))))
         outputs.extend(produced)
-        new = [o for o in produced if _is_fix(o) and _key(o) not in fixes]
-        for fix in (o for o in produced if _is_fix(o)):
+        new = [o for o in produced if is_fix(o) and _key(o) not in fixes]
+        for fix in (o for o in produced if is_fix(o)):
             fixes[_key(fix)] = fix
         if new:
-            base = _with_fixes(base, new)
+            base = with_fixes(base, new)
             cascades = cascades or stage != "hygiene"
     return outputs, base, cascades
 
@@ -227,7 +227,7 @@ def _one_pass(
 _ENTITY_OF = {"contact": Contact, "company": Company, "deal": Deal}
 
 
-def _is_fix(output: Output) -> bool:
+def is_fix(output: Output) -> bool:
     """A field output that changes a common-model field (rather than a crmsync output)."""
     if output.target != "field":
         return False
@@ -238,7 +238,7 @@ def _key(output: Output) -> tuple[str, str, str, str]:
     return (output.object_name, output.record_id, output.name, output.rule)
 
 
-def _with_fixes(base: CustomerBase, fixes: Iterable[Output]) -> CustomerBase:
+def with_fixes(base: CustomerBase, fixes: Iterable[Output]) -> CustomerBase:
     """The base with the fixed fields' new values."""
     changed: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
     for fix in fixes:

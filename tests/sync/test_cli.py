@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sync.cli import _LATER, cli
+from sync.cli import cli
 from sync.config import load_config
 from sync.config.starter import CRMS
 
@@ -93,13 +93,6 @@ def test_config_schema_is_json_schema_an_editor_can_use() -> None:
 def test_the_global_config_option_works_too() -> None:
     result = run("--config", str(ROOT / "config.example.yaml"), "check", "--offline")
     assert result.exit_code == 0, result.output
-
-
-@pytest.mark.parametrize("command", sorted(_LATER))
-def test_commands_not_built_yet_say_so_and_exit_2(command: str) -> None:
-    result = run(command)
-    assert result.exit_code == 2
-    assert f"`crmsync {command}`" in result.output and "not available yet" in result.output
 
 
 def test_the_redactor_removes_secrets_from_messages_and_tracebacks() -> None:
