@@ -78,7 +78,7 @@ import click
 from connectors.hubspot.create import as_text
 from connectors.types import Connector, FieldSchema, NativeType, ObjectSchema
 from mapping.convert import CompiledMapping, ObjectConverter
-from mapping.spec import default_mapping_path, load_mapping
+from mapping.spec import default_mapping_path, kind_of, load_mapping
 from sync import exitcodes
 from sync.cli_common import Output, config_option, load_or_exit, pass_output
 from sync.cli_run import crm_errors, progress_printer
@@ -112,13 +112,14 @@ def mapping_schema(converter: ObjectConverter, source_id_field: str) -> ObjectSc
     """The target object's fields as far as its mapping knows them: every field read from a
     top-level native field, writable, with the mapping's value list as its options."""
     fields = {source_id_field: FieldSchema(source_id_field, "string", True, max_length=255)}
-    for spec in converter.spec.fields.values():
+    for name, spec in converter.spec.fields.items():
         if spec.from_ is None or "." in spec.from_:
             continue  # associations and lookups (Owner.id) are links, not columns
         options = None
         if spec.values is not None:
             options = tuple(dict.fromkeys([*spec.values, *(spec.write_values or {}).values()]))
-        kind: NativeType = "enum" if options else "string"
+        many = kind_of(converter.object_name, name, spec) == "set"
+        kind: NativeType = "multienum" if many else ("enum" if options else "string")
         fields[spec.from_] = FieldSchema(spec.from_, kind, True, options=options)
     return ObjectSchema(converter.crm, converter.native_object, fields)
 

@@ -110,7 +110,8 @@ def make_migration_plan(
                 matched.setdefault(object_name, {}).update(dict.fromkeys(source_ids, target_id))
             item, refused = planner.item(record, key, source_ids, target_id)
             links = _links(object_name, record, keys, matched, place, target_id)
-            rejections += refused
+            rejections += refused + _dropped_links(place, key, links)
+            links = tuple(_first_only(place, link) for link in links)
             if item is None:
                 continue
             if target_id is not None and not item.fields and not links:
@@ -156,10 +157,21 @@ class _ObjectPlanner:
         self.by_source, self.by_key = place.index()
         #: native field -> options a custom picklist of the target lacks (added before writing)
         self.new_options: dict[str, set[str]] = {}
+        converter = place.converter
+        # a reference field carries its link; a value read from it (Zoho's account name on a
+        # contact) follows the link and is not written on its own
+        references = {
+            converter.native_name(name)
+            for name in LINKS[place.object_name]
+            if (spec := converter.field_spec(name)) is not None and spec.from_ is not None
+        }
         self.carried = [
             name
-            for name, spec in place.converter.spec.fields.items()
-            if spec.from_ is not None and name not in NOT_CARRIED and _writable(place, name)
+            for name, spec in converter.spec.fields.items()
+            if spec.from_ is not None
+            and name not in NOT_CARRIED
+            and converter.native_name(name) not in references
+            and _writable(place, name)
         ]
 
     def find(self, key: str, source_ids: Sequence[str]) -> str | None:
@@ -197,6 +209,7 @@ class _ObjectPlanner:
             native = {
                 k: _json_safe(v) for k, v in place.converter.to_new_record({name: value}).items()
             }
+            native = _scalars(place.schema, native)
             problem = _refusal(
                 place.schema, native, self.new_options if self.extend_picklists else None
             )
@@ -276,12 +289,27 @@ def _refusal(
     return None
 
 
+def _scalars(schema: ObjectSchema, native: dict[str, Any]) -> dict[str, Any]:
+    """One value where the target field holds one (a set of one e-mail into Zoho's
+    ``Secondary_Email``)."""
+    for name, value in native.items():
+        described = schema.get(name)
+        single = described is not None and described.type in _TEXT
+        if single and isinstance(value, list) and len(value) == 1:
+            native[name] = value[0]
+    return native
+
+
 def _choices(value: Any) -> list[str]:
     """The options a picklist value names (a multi-select's are a list or ;-joined)."""
     return [str(v) for v in value] if isinstance(value, list) else str(value).split(";")
 
 
 def _field_refusal(schema: FieldSchema, value: Any) -> str | None:
+    if isinstance(value, list) and schema.type in _TEXT:
+        if len(value) > 1:
+            return f"are {len(value)} values; {schema.name} holds one"
+        value = value[0] if value else None
     if schema.options is not None and schema.type in ("enum", "multienum"):
         outside = [v for v in _choices(value) if v not in schema.options]
         if outside:
@@ -319,6 +347,8 @@ def _links(
         value = getattr(record, name)
         ids = value if isinstance(value, tuple) else ((value,) if value else ())
         wanted = tuple(i for i in ids if i in present[other])
+        if place.converter.field_spec(name).from_ is not None:  # type: ignore[union-attr]
+            wanted = wanted[:1] if existing is not None else wanted  # see _first_only
         if existing is not None:
             current = getattr(existing, name)
             have = set(current if isinstance(current, tuple) else (current,))
@@ -326,6 +356,33 @@ def _links(
         if wanted:
             links.append(Link(name, other, wanted))
     return tuple(links)
+
+
+def _reference(place: TargetObject, link: Link) -> str | None:
+    """The reference field a link is written to (None for an association)."""
+    spec = place.converter.field_spec(link.field)
+    return place.converter.native_name(link.field) if spec and spec.from_ else None
+
+
+def _first_only(place: TargetObject, link: Link) -> Link:
+    """A reference field holds one record: the first (the primary contact of a deal)."""
+    if _reference(place, link) is None or len(link.source_ids) < 2:
+        return link
+    return Link(link.field, link.object_name, link.source_ids[:1])
+
+
+def _dropped_links(place: TargetObject, key: str, links: Sequence[Link]) -> list[Rejection]:
+    return [
+        Rejection(
+            place.object_name,
+            key,
+            link.field,
+            list(link.source_ids[1:]),
+            f"{_reference(place, link)} holds one record: links to the others not made",
+        )
+        for link in links
+        if _reference(place, link) is not None and len(link.source_ids) > 1
+    ]
 
 
 def _with_links(item: Item, links: tuple[Link, ...]) -> Item:

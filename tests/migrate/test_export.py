@@ -286,7 +286,7 @@ def test_a_csv_folder_exports_for_each_crm(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["rejected"] == 1
     (refused,) = rows(tmp_path / "zoho" / "rejected.csv")
     assert refused["object"] == "deal" and refused["field"] == "contact_ids"
-    assert refused["value"] == "csv:3"
+    assert refused["value"] == "3"  # the contact's source id
     assert "holds one record" in refused["reason"]
     deal = rows(tmp_path / "zoho" / "deals.csv")[0]
     assert deal["Contact_Name.Crmsync_Source_Id"] == jose["Crmsync_Source_Id__c"]
