@@ -176,6 +176,15 @@ def _record_change(
             change = _field_change(record, entity, output, converter, write_back)
             if change is not None:
                 fields.setdefault(change.native_field, change)
+    set_by_rules = {o.name for o in outputs if o.target == "field"}
+    for name, native_name in write_back.outputs.get(object_name, {}).items():
+        # (a checkbox is never empty: false is its blank)
+        stale = record.fields.get(native_name) not in (None, "", [], False)
+        if stale and name not in set_by_rules and native_name not in fields:
+            fields[native_name] = FieldChange(
+                name, native_name, record.fields[native_name], None,
+                "(no rule sets it)", "no longer applies",
+            )  # fmt: skip
     current_tags = frozenset(getattr(entity, "tags", frozenset()))
     ours = {t for t in current_tags if write_back.owns(t)}
     tags_add = tuple(

@@ -62,6 +62,32 @@ def test_the_second_sync_writes_nothing(crm: str, tmp_path: Path) -> None:
         assert write_requests(sandbox) == 0
 
 
+def test_a_crmsync_field_no_rule_sets_any_more_is_cleared(tmp_path: Path) -> None:
+    with serve("hubspot", contacts=CONTACTS, seed=SEED) as sandbox:
+        job = job_for(sandbox, tmp_path)
+        job.sync()
+        unranked = [
+            c["id"]
+            for c in sandbox.app.dump()["contacts"]
+            if not c["properties"].get("crmsync_rfm_group")
+        ][:3]
+        # left by an earlier run, when these contacts still had purchases (or RFM was on)
+        job.connector.write(
+            "contacts", [RecordUpdate(i, {"crmsync_rfm_group": "Champions"}) for i in unranked]
+        )
+        report = job.sync()
+        cleared = {
+            change.record_id
+            for change in report.plan.changes
+            for f in change.fields
+            if f.native_field == "crmsync_rfm_group" and f.after is None
+        }
+        assert cleared == set(unranked)
+        held = {c["id"]: c["properties"] for c in sandbox.app.dump()["contacts"]}
+        assert all(not held[i].get("crmsync_rfm_group") for i in unranked)
+        assert job.sync().plan.changes == ()
+
+
 @pytest.mark.parametrize("crm", available())
 def test_twenty_percent_faults_end_in_the_same_state_as_a_clean_run(
     crm: str, tmp_path: Path

@@ -13,7 +13,15 @@ from sqlalchemy import create_engine, insert, inspect, text
 from mapping.model import Contact, Deal
 from sync.kpis import alerts, compute_kpis
 from sync.rules.base import CustomerBase, Output
-from sync.state import SCHEMA_VERSION, StateStore, kpis_table, meta_table, metadata, runs_table
+from sync.state import (
+    SCHEMA_VERSION,
+    StateStore,
+    id_map_table,
+    kpis_table,
+    meta_table,
+    metadata,
+    runs_table,
+)
 
 
 def field(record: str, name: str, value: object) -> Output:
@@ -106,7 +114,8 @@ def test_a_version_1_state_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> Non
     engine = create_engine(url)
     with engine.begin() as connection:  # the schema as crmsync 0.1 (version 1) left it
         metadata.create_all(
-            connection, tables=[t for t in metadata.sorted_tables if t is not kpis_table]
+            connection,
+            tables=[t for t in metadata.sorted_tables if t not in (kpis_table, id_map_table)],
         )
         connection.execute(insert(meta_table).values(key="schema_version", value="1"))
         connection.execute(
@@ -117,8 +126,8 @@ def test_a_version_1_state_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> Non
         )
     engine.dispose()
     store = StateStore(url)
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     with store.engine.connect() as connection:
-        assert "crmsync_kpis" in inspect(connection).get_table_names()
+        assert {"crmsync_kpis", "crmsync_id_map"} <= set(inspect(connection).get_table_names())
         assert connection.execute(runs_table.select()).first().id == "r1"  # type: ignore[union-attr]
     store.save_kpis("r2", "job", {"complete_share": 1.0})
