@@ -196,9 +196,6 @@ class WriteBackSettings(_Strict):
         "(crmsync_<output> in HubSpot, Crmsync_<Output>__c in Salesforce, Crmsync_<Output> in "
         "Zoho); null stops writing that output",
     )
-    native_lifecycle: bool = Field(
-        False, description="also write the segment into the CRM's own lifecycle field"
-    )
     create_tasks: bool = Field(
         True, description="follow-up tasks for detractors and whales at risk"
     )
