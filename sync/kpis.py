@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from mapping.model import Contact
+from sync.config.rules import RevenueRules
 from sync.rules.base import CustomerBase, Output
+from sync.rules.revenue import won_revenue
 
 ALERT_CHANGE = 0.10
 #: KPI name prefixes for which a rise is bad; every other KPI is bad when it falls
@@ -46,9 +47,13 @@ class Alert:
 
 
 def compute_kpis(
-    base: CustomerBase, outputs: Iterable[Output], reactivated: int = 0
+    base: CustomerBase,
+    outputs: Iterable[Output],
+    reactivated: int = 0,
+    revenue_rules: RevenueRules | None = None,
 ) -> dict[str, float]:
-    """The KPIs of one run, from the customer base and what the rules found."""
+    """The KPIs of one run, from the customer base and what the rules found (revenue in the
+    base currency of ``revenue_rules``, the playbook's defaults unless given)."""
     contacts = base.contacts
     total = len(contacts) or 1
     fields: dict[str, dict[str, object]] = defaultdict(dict)
@@ -76,20 +81,12 @@ def compute_kpis(
         "reactivated_count": float(reactivated),
     }
     segments = fields["segment"]
-    revenue = _won_revenue(base)
+    revenue = won_revenue(base, revenue_rules or RevenueRules())
     kpis.update(_per_segment_clv(segments, revenue))
     kpis.update(_never_sold(base, segments))
     kpis.update(_conversion_by_channel(contacts, revenue))
     kpis.update(_per_owner(contacts, tags["inactive"], revenue))
     return kpis
-
-
-def _won_revenue(base: CustomerBase) -> dict[str, float]:
-    revenue: dict[str, float] = defaultdict(float)
-    for deal in base.deals:
-        if deal.stage == "won" and deal.contact_ids:
-            revenue[deal.contact_ids[0]] += float(deal.amount or Decimal(0))
-    return revenue
 
 
 def _per_segment_clv(

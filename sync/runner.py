@@ -214,7 +214,9 @@ class Job:
             for c in self.last_mirror.base.contacts
             if inactive_tag in c.tags and c.id not in still_inactive
         )
-        kpis = compute_kpis(self.last_mirror.base, self.last_rules.outputs, reactivated)
+        kpis = compute_kpis(
+            self.last_mirror.base, self.last_rules.outputs, reactivated, self.config.rules.revenue
+        )
         history = self.store.kpi_history(self.name, limit=1)
         self.store.save_kpis(run_id, self.name, kpis)
         raised = alerts(history[-1][2], kpis) if history else []

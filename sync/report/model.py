@@ -24,6 +24,7 @@ from mapping.model import Contact
 from sync.kpis import alerts as kpi_alerts
 from sync.plan import Plan
 from sync.rules.base import RULES, CustomerBase, Output, RuleRun
+from sync.rules.revenue import won_revenue
 from sync.state import RunRecord
 
 if TYPE_CHECKING:
@@ -401,7 +402,7 @@ def _rfm(found: _Found) -> Rfm:
 
 
 def _whales(base: CustomerBase, found: _Found, settings: RulesSettings) -> Whales:
-    revenue = won_revenue(base, settings)
+    revenue = won_revenue(base, settings.revenue)
     by_id = {c.id: c for c in base.contacts}
     whale_ids = found.tags.get("whale", {})
     risky = found.tags.get("whale-at-risk", {})
@@ -439,26 +440,6 @@ def _person(contact: Contact, revenue: Mapping[str, float], found: _Found, reaso
         rfm_group=None if group is None else str(group),
         reason=reason,
     )
-
-
-def won_revenue(base: CustomerBase, settings: RulesSettings) -> dict[str, float]:
-    """contact id -> won revenue in the base currency, credited as the segmentation rules
-    credit it (``revenue.credit``: the deal's primary contact, or all of them); a deal in a
-    currency without a rate counts nothing."""
-    rules = getattr(settings, "revenue", None)
-    rates = {k.upper(): v for k, v in getattr(rules, "fx_rates", {"EUR": 1.0}).items()}
-    base_currency = getattr(rules, "base_currency", "EUR")
-    every = getattr(rules, "credit", "primary") == "all"
-    revenue: dict[str, float] = defaultdict(float)
-    for deal in base.deals:
-        if deal.stage != "won" or not deal.contact_ids or deal.amount is None:
-            continue
-        rate = rates.get((deal.currency or base_currency).strip().upper())
-        if rate is None:
-            continue
-        for contact_id in deal.contact_ids if every else deal.contact_ids[:1]:
-            revenue[contact_id] += float(deal.amount) * rate
-    return dict(revenue)
 
 
 def _name(contact: Contact) -> str:

@@ -29,7 +29,7 @@ from sandbox.serve import serve
 from sync.cli import cli
 from sync.config.rules import RulesSettings
 from sync.report.commands import report as report_command
-from sync.report.model import won_revenue
+from sync.rules.revenue import won_revenue
 from tests.support import common_base
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,7 +60,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     biggest customer is called PAYLOAD."""
     folder = tmp_path_factory.mktemp("report")
     dataset = generate(CONTACTS, seed=4)
-    revenue = won_revenue(common_base(dataset), RulesSettings())
+    revenue = won_revenue(common_base(dataset), RulesSettings().revenue)
     biggest = max(revenue, key=lambda key: revenue[key])
     next(c for c in dataset.contacts if c.key == biggest).first_name = PAYLOAD
     with pytest.MonkeyPatch.context() as patch:
