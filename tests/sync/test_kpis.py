@@ -4,7 +4,6 @@ than 10% against the previous run raises an alert (a fall for good KPIs, a rise 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -44,7 +43,10 @@ def test_kpis_from_the_base_and_the_rules_findings() -> None:
             products=["A"],
             close_date=date(2026, 1, 1),
         ),
-        Deal.of(id="d2", stage="won", amount="100", contact_ids=["4"], products=["B"]),
+        Deal.of(
+            id="d2", stage="won", amount="100", currency="USD", contact_ids=["4"], products=["B"]
+        ),
+        Deal.of(id="d4", stage="won", amount="999", currency="XYZ", contact_ids=["4"]),  # no rate
         Deal.of(id="d3", stage="open", amount="50", contact_ids=["2"], products=["C"]),
     ]
     outputs = [
@@ -66,13 +68,13 @@ def test_kpis_from_the_base_and_the_rules_findings() -> None:
     assert kpis["duplicate_share"] == 0.25
     assert kpis["invalid_email_share"] == pytest.approx(1 / 3)
     assert kpis["invalid_phone_share"] == 1.0
-    assert kpis["clv.CUSTOMER"] == 200.0 and kpis["clv.LEAD"] == 0.0
+    # revenue in euros at the configured rates (USD 0.92); a currency without a rate counts 0
+    assert kpis["clv.CUSTOMER"] == pytest.approx((300 + 92) / 2) and kpis["clv.LEAD"] == 0.0
     assert kpis["conversion_rate.web"] == pytest.approx(2 / 3)
     assert kpis["conversion_rate.store"] == 0.0
     assert kpis["never_sold_share.CUSTOMER"] == pytest.approx(1 / 3)  # C was never sold to them
     assert kpis["owner_revenue.ana"] == 300.0 and kpis["owner_inactive_share.ana"] == 0.5
     assert kpis["inactive_count"] == 1.0 and kpis["reactivated_count"] == 1.0
-    assert Decimal("0") == Decimal(0)
 
 
 @pytest.mark.parametrize(
