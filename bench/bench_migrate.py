@@ -18,7 +18,6 @@ from pathlib import Path
 from bench.common import peak_rss_mb, row, timed
 from sandbox.serve import serve
 from sync.config import load_config
-from sync.migrate.apply import apply_migration
 from sync.migrate.runner import Migration
 from tests.e2e.sandboxes import SETTINGS, native_ids, write_config
 from tests.migrate.targets import holdings, spread
@@ -45,31 +44,10 @@ def run(contacts: int, target_kind: str) -> None:
         with timed() as read_target:
             place = migration.read_target()
         with timed() as planning:
-            from sync.migrate.planner import make_migration_plan
-
-            plan = make_migration_plan(
-                cleaned,
-                migration.source_kind,
-                migration.source.mapping,
-                place,
-                target_kind=target_kind,
-                id_map=migration.store.id_map(migration.name),
-                now=migration.now(),
-                extend_picklists=target_kind == "hubspot",
-            )
-        migration.provision(plan.new_options)
-        run_id = migration.store.start_run(migration.name, "migrate")
+            plan = migration.plan_over(cleaned, place)
         target.server.stats.reset()
         with timed() as writing:
-            report = apply_migration(
-                plan,
-                migration.target.connector,
-                {o: migration.target.mapping[o] for o in migration.objects},
-                migration.store,
-                migration=migration.name,
-                run_id=run_id,
-            )
-        migration.store.finish_run(run_id, "ok", report.counts())
+            plan, report = migration.apply(plan=plan)
         created = sum(report.created.values())
 
         source.server.stats.reset()
@@ -102,7 +80,7 @@ def run(contacts: int, target_kind: str) -> None:
         ("pull + clean", read_source),
         ("read target", read_target),
         ("plan", planning),
-        ("write", writing),
+        ("write", writing),  # with provisioning (a few field-list requests)
         ("rerun", rerun),
     ):
         print(row(name, round(timing.seconds, 1)))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.types import Connector, NewRecord, RecordUpdate
+from connectors.types import Connector, NewRecord, RecordOutcome, RecordUpdate, WriteResult
 from mapping.convert import ObjectConverter
 from sync.migrate.plan import OBJECT_ORDER, Item, MigrationPlan
 from sync.state import JournalEntry, StateStore
@@ -130,24 +130,22 @@ class _Writer:
             for name, value in u.fields.items()
         ] + [JournalEntry(native, i, LINKS, None, dict(a)) for i, a in associations.items()]
         journal_ids = self.store.journal(self.run_id, self.migration, entries)
-        ok = True
+        failed: list[RecordOutcome] = []
         if updates:
-            result = self.connector.write(native, updates)
-            self.report.requests += result.requests
-            by_id = {i.target_id: i for i in items}
-            for outcome in result.failed:
-                ok = False
-                self._failed(by_id[outcome.id], outcome.error_code, outcome.message)
+            failed += self._sent(self.connector.write(native, updates))
         if associations:
-            linked_result = self.connector.associate(native, associations)
-            self.report.requests += linked_result.requests
-            by_id = {i.target_id: i for i in items}
-            for outcome in linked_result.failed:
-                ok = False
-                self._failed(by_id[outcome.id], outcome.error_code, outcome.message)
+            failed += self._sent(self.connector.associate(native, associations))
+        by_id = {i.target_id: i for i in items}
+        for outcome in failed:
+            self._failed(by_id[outcome.id], outcome.error_code, outcome.message)
+        ok = not failed
         self.store.mark_journal(journal_ids, "written" if ok else "failed")
         name = items[0].object_name
         self.report.updated[name] = self.report.updated.get(name, 0) + len(items)
+
+    def _sent(self, result: WriteResult) -> tuple[RecordOutcome, ...]:
+        self.report.requests += result.requests
+        return result.failed
 
     def _new_record(self, converter: ObjectConverter, item: Item) -> NewRecord:
         fields, associations = self._resolved_links(converter, item)

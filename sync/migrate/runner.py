@@ -110,12 +110,15 @@ class Migration:
 
     def plan(self, progress: object = None) -> MigrationPlan:
         """What --apply would do now. Writes nothing to the target."""
-        cleaned = self.read_source(progress)
+        return self.plan_over(self.read_source(progress), self.read_target())
+
+    def plan_over(self, cleaned: CleanBase, target: Mapping[str, TargetObject]) -> MigrationPlan:
+        """The plan for a cleaned source and the target as read."""
         return make_migration_plan(
             cleaned,
             self.source_kind,
             self.source.mapping,
-            self.read_target(),
+            target,
             target_kind=self.target_kind,
             id_map=self.store.id_map(self.name),
             now=self.now(),
@@ -138,15 +141,17 @@ class Migration:
                     wanted.append(dataclasses.replace(field, options=extended))
             connector.create_fields(native, wanted)
 
-    def apply(self, progress: Progress | None = None) -> tuple[MigrationPlan, MigrationReport]:
-        """Plan against the target as it is now, provision what the plan needs and execute it,
-        as one run holding the migration's lock."""
+    def apply(
+        self, progress: Progress | None = None, *, plan: MigrationPlan | None = None
+    ) -> tuple[MigrationPlan, MigrationReport]:
+        """Plan against the target as it is now (unless given a fresh ``plan``), provision what
+        the plan needs and execute it, as one run holding the migration's lock."""
         owner = f"{socket.gethostname()}:{os.getpid()}"
         self.store.acquire_lock(self.name, owner)
         run_id = self.store.start_run(self.name, "migrate")
         counts: dict[str, int] = {}
         try:
-            plan = self.plan()
+            plan = plan or self.plan()
             self.provision(plan.new_options)
             report = apply_migration(
                 plan,

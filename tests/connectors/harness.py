@@ -22,7 +22,7 @@ from connectors.resilience import RetryPolicy
 from connectors.types import Connector, NewRecord
 from mapping.convert import CompiledMapping
 from mapping.spec import default_mapping_path, load_mapping
-from sandbox.dataset import Dataset
+from sandbox.dataset import Company, Contact, Dataset, Deal
 from sandbox.generator import generate
 from sandbox.http import App, EmulatorServer, Faults, running
 
@@ -403,11 +403,12 @@ def salesforce_ids(data: Dataset) -> dict[str, str]:
     from sandbox.salesforce.ids import KEY_PREFIXES, make_id
 
     ids: dict[str, str] = {}
-    for object_name, items in (
+    groups: list[tuple[str, Sequence[Company | Contact | Deal]]] = [
         ("Account", data.companies),
         ("Contact", data.contacts),
         ("Opportunity", data.deals),
-    ):
+    ]
+    for object_name, items in groups:
         prefix = KEY_PREFIXES[object_name]
         ids.update({item.key: make_id(prefix, n) for n, item in enumerate(items, 1)})
     return ids
