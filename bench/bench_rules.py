@@ -10,19 +10,19 @@ size's alone. The sandbox generator makes about 1.3 deals per contact; with
 of existing deals dated one, two… years earlier (new ids), for the target of 1M contacts with
 3M deals.
 
-Per size, ``run_rules`` runs twice: with the garbage collector as is, then with it paused for
-the run (as the sandbox generator does: the rules make millions of small objects and no
-reference cycles, and each full collection re-scans the whole base). Figures: how many
-passes ``run_rules`` made (it runs the stages again when a later stage fixed a field), wall
-and CPU time (CPU is the one to compare when other work shares the machine), outputs,
-resident memory once the base is loaded and the peak while the rules run (the whole process,
-the base included). Then the CPU of each rule run once over the base, and of the conflict
-check.
+Figures per size: how many rule runs ``run_rules`` made (it runs a rule again when a later
+stage fixed a field it may read), wall and CPU time (CPU is the one to compare when other work
+shares the machine; the load average is printed with it), outputs, resident memory once the
+base is loaded and the peak while the rules run (the whole process, the base included), and
+the first garbage collection after the run (``run_rules`` pauses the collector, so the objects
+it made are looked at once afterwards). Then the CPU of each rule run once over the base (what
+several rules share is computed by the first that needs it), and of the conflict check.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import time
@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import peak_rss_mb, row, timed
+from bench.common import row, timed
 from mapping.model import Deal
 from sandbox.generator import generate
 from sync.config.rules import RulesSettings
@@ -52,27 +52,30 @@ SEED = 7
 COLUMNS = (
     "contacts",
     "deals",
-    "GC",
-    "passes",
+    "rule runs",
     "rules s",
     "CPU s",
+    "load avg",
     "outputs",
+    "conflicts",
     "base MiB",
     "peak MiB",
+    "then GC s",
 )
 MINE = "sync.segmentation."
 
 
-def current_rss_mb() -> float:
+def status_mb(key: str) -> float:
+    """A memory figure of this process from /proc/self/status (``VmRSS``, ``VmHWM``), in MiB."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
 
 def reset_peak_rss() -> None:
-    """Start peak memory again from now (Linux: /proc/self/clear_refs)."""
+    """Start peak memory (VmHWM) again from now (Linux: /proc/self/clear_refs)."""
     with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
         clear.write("5")
 
@@ -101,14 +104,14 @@ def topped_up(base: CustomerBase, per_contact: float) -> CustomerBase:
 
 
 def counted(spec: RuleSpec, calls: list[int]) -> RuleSpec:
-    """``spec`` with each call counted (``run_rules`` runs the stages again when a later stage
-    fixes a field an earlier one reads)."""
+    """``spec`` with each call counted (``run_rules`` runs a rule again when a fix since its
+    last run may change what it sees)."""
 
     def function(ctx: RuleContext) -> Iterable[Output]:
         calls[0] += 1
         return spec.function(ctx)
 
-    return RuleSpec(spec.name, spec.stage, function, spec.description)
+    return replace(spec, function=function)
 
 
 def measure(contacts: int, per_contact: float | None, everything: bool) -> None:
@@ -123,28 +126,32 @@ def measure(contacts: int, per_contact: float | None, everything: bool) -> None:
     chosen = [s for s in RULES.values() if everything or s.function.__module__.startswith(MINE)]
     print(f"  {len(base.contacts):,} contacts, {len(base.deals):,} deals (generated and "
           f"converted in {data.seconds:.0f} s); {len(chosen)} rules", flush=True)  # fmt: skip
-    for gc_mode in ("as is", "paused"):
-        gc.collect()
-        base_mb = current_rss_mb()
-        reset_peak_rss()
-        calls = [0]
-        specs = [counted(spec, calls) for spec in chosen]
-        if gc_mode == "paused":
-            gc.disable()  # the rules make millions of objects and no reference cycles
-        cpu = time.process_time()
-        with timed() as rules:
-            result = run_rules(base, now, RulesSettings(), rules=specs)
-        cpu = time.process_time() - cpu
-        gc.enable()
-        print(
-            row(f"{len(base.contacts):,}", f"{len(base.deals):,}", gc_mode,
-                f"{calls[0] // len(specs)}", f"{rules.seconds:.1f}", f"{cpu:.1f}",
-                f"{len(result.outputs):,}", f"{base_mb:.0f}", f"{peak_rss_mb():.0f}"),
-            flush=True,
-        )  # fmt: skip
-        del result
-    # where the time goes (collector paused): each rule once over the loaded base (what
-    # several rules share is computed by the first that needs it), then the conflict check
+    gc.collect()
+    base_mb = status_mb("VmRSS")
+    reset_peak_rss()
+    calls = [0]
+    specs = [counted(spec, calls) for spec in chosen]
+    load = os.getloadavg()[0]
+    gc.disable()  # (run_rules pauses the collector itself; here so that it stays paused after)
+    cpu = time.process_time()
+    with timed() as rules:
+        result = run_rules(base, now, RulesSettings(), rules=specs)
+    cpu = time.process_time() - cpu
+    peak_mb = status_mb("VmHWM")
+    load = max(load, os.getloadavg()[0])
+    with timed() as collection:
+        gc.collect(0)  # the first collection after the run: the young objects, all it made
+    gc.enable()
+    print(
+        row(f"{len(base.contacts):,}", f"{len(base.deals):,}", f"{calls[0]}/{len(specs)}",
+            f"{rules.seconds:.1f}", f"{cpu:.1f}", f"{load:.1f}", f"{len(result.outputs):,}",
+            f"{len(result.conflicts):,}", f"{base_mb:.0f}", f"{peak_mb:.0f}",
+            f"{collection.seconds:.1f}"),
+        flush=True,
+    )  # fmt: skip
+    del result
+    # where the time goes (collector paused): each rule once over the loaded base, then the
+    # conflict check
     gc.disable()
     collected: list[Output] = []
     context = RuleContext(base, now, RulesSettings(), ())

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Any
 
 from mapping.model import Contact, Deal
 from sync.config.rules import LeadPoints
 from sync.rules.base import Output, RuleContext, TaskSpec, rule
 from sync.segmentation import outputs as out
 from sync.segmentation.conditions import Check, Env, compile_condition, outputs_index
-from sync.segmentation.facts import History, Shared, histories, plural
+from sync.segmentation.facts import History, histories, plural
 from sync.segmentation.scores import Score, frustration_scores
 from sync.segmentation.segments import PROSPECT_SEGMENTS, lifecycle_segments
 
@@ -23,15 +22,6 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 # --- engagement ------------------------------------------------------------------------------
-def last_interaction(contact: Contact) -> datetime | None:
-    """The latest of the contact's last interaction, e-mail open and click."""
-    latest = contact.last_interaction_at
-    for moment in (contact.last_open_at, contact.last_click_at):
-        if moment is not None and (latest is None or moment > latest):
-            latest = moment
-    return latest
-
-
 @rule("engagement", "segmentation")
 def engagement(ctx: RuleContext) -> Iterable[Output]:
     """Engaged tag, last interaction date and preferred channel.
@@ -39,9 +29,11 @@ def engagement(ctx: RuleContext) -> Iterable[Output]:
     Engaged: opened or clicked within the window. Preferred channel: the most frequent among
     the contact's source and its deals' channels."""
     window = timedelta(days=ctx.settings.engagement.window_days)
-    since = ctx.now - window
+    now = ctx.now
+    since = now - window
     deals = ctx.base.deals_by_contact
-    shared = Shared()
+    reasons: dict[tuple[str, int], str] = {}
+    day_of: dict[date, date] = {}  # one object per day
     for contact in ctx.base.contacts:
         cid = contact.id
         opened, clicked = contact.last_open_at, contact.last_click_at
@@ -49,16 +41,24 @@ def engagement(ctx: RuleContext) -> Iterable[Output]:
         if opened is not None and (recent is None or opened > recent):
             recent, what = opened, "opened"
         if recent is not None and recent >= since:
-            days = (ctx.now - recent).days
-            reason = shared(f"{what} an e-mail {days} days ago (<= {window.days})")
+            days = (now - recent).days
+            reason = reasons.get((what, days))
+            if reason is None:
+                reason = f"{what} an e-mail {days} days ago (<= {window.days})"
+                reasons[what, days] = reason
             yield Output("contact", cid, "tag", out.ENGAGED, True, "engagement", reason)
-        latest = last_interaction(contact)
+        latest = contact.last_interaction_at  # the latest of it, the last open and click
+        if opened is not None and (latest is None or opened > latest):
+            latest = opened
+        if clicked is not None and (latest is None or clicked > latest):
+            latest = clicked
         if latest is not None:
+            day = latest.date()
             yield Output(
-                "contact", cid, "field", out.LAST_INTERACTION_DATE, shared(latest.date()),
+                "contact", cid, "field", out.LAST_INTERACTION_DATE, day_of.setdefault(day, day),
                 "engagement", "latest of last interaction, e-mail open and click",
             )  # fmt: skip
-        channel = shared(preferred_channel(contact, deals.get(cid, ())))
+        channel = preferred_channel(contact, deals.get(cid, ()))
         if channel is not None:
             yield Output(
                 "contact", cid, "field", out.PREFERRED_CHANNEL, channel.value, "engagement",
@@ -72,37 +72,54 @@ class Channel:
     reason: str
 
 
+@lru_cache(maxsize=1024)
+def _cleaned(channel: str) -> str:
+    return channel.strip().lower()
+
+
 @lru_cache(maxsize=256)
-def _only_channel(channel: str) -> Channel:
+def _only_channel(raw: str) -> Channel:
+    channel = _cleaned(raw)
     return Channel(channel, f"{channel} in 1 of 1 interaction")
+
+
+@lru_cache(maxsize=4096)
+def _channel(channel: str, used: int, total: int) -> Channel:
+    return Channel(channel, f"{channel} in {used} of {plural(total, 'interaction')}")
 
 
 def preferred_channel(contact: Contact, deals: Sequence[Deal]) -> Channel | None:
     """The most frequent channel among the contact's source and its deals' channels; a tie goes
-    to the channel used most recently."""
+    to the channel used most recently (one object per channel and counts)."""
+    source = contact.source_channel
     if not deals:
-        source = contact.source_channel
-        return _only_channel(source.strip().lower()) if source else None
-    tally: dict[str, list[Any]] = {}  # channel -> [times used, last used]
+        return _only_channel(source) if source else None
+    used: dict[str, int] = {}  # channel -> times used
     total = 0
-    epoch = _EPOCH
-    used = [(contact.source_channel, contact.created_at)]
-    used.extend((deal.channel, deal.created_at) for deal in deals)
-    for raw, when in used:
-        if not raw:
-            continue
-        channel = raw.strip().lower()
-        total += 1
-        entry = tally.get(channel)
-        if entry is None:
-            tally[channel] = [1, when or epoch]
-        else:
-            entry[0] += 1
-            entry[1] = max(entry[1], when or epoch)
-    if not tally:
+    if source:
+        used[_cleaned(source)] = 1
+        total = 1
+    for deal in deals:
+        if deal.channel:
+            channel = _cleaned(deal.channel)
+            used[channel] = used.get(channel, 0) + 1
+            total += 1
+    if not used:
         return None
-    best = max(tally, key=lambda channel: (tally[channel][0], tally[channel][1]))
-    return Channel(best, f"{best} in {tally[best][0]} of {plural(total, 'interaction')}")
+    most = max(used.values())
+    leaders = [channel for channel, times in used.items() if times == most]
+    if len(leaders) > 1:  # the one used last (the first of those used at that moment)
+        last: dict[str, datetime] = {}
+        for raw, when in (
+            (source, contact.created_at),
+            *((d.channel, d.created_at) for d in deals),
+        ):
+            if raw:
+                channel = _cleaned(raw)
+                if channel in leaders and (channel not in last or (when or _EPOCH) > last[channel]):
+                    last[channel] = when or _EPOCH
+        leaders = [max(leaders, key=last.__getitem__)]
+    return _channel(leaders[0], most, total)
 
 
 # --- frustration -----------------------------------------------------------------------------
@@ -140,15 +157,21 @@ def nps(ctx: RuleContext) -> Iterable[Output]:
         if settings.task_max_age_days is None
         else ctx.today - timedelta(days=settings.task_max_age_days)
     )
-    shared = Shared()
+    known: dict[tuple[int, date | None], tuple[str, str]] = {}  # answer -> (class, why)
     for contact in ctx.base.contacts:
         score = contact.nps_score
         if score is None:
             continue
-        kind = nps_class(score, settings.detractor_max, settings.passive_max)
-        answered = f" on {contact.nps_date}" if contact.nps_date else ""
-        reason = shared(f"NPS {score}{answered}")
-        yield Output("contact", contact.id, "field", out.NPS_CLASS, kind, "nps", reason)
+        answer = known.get((score, contact.nps_date))
+        if answer is None:
+            answered = f" on {contact.nps_date}" if contact.nps_date else ""
+            answer = (
+                nps_class(score, settings.detractor_max, settings.passive_max),
+                f"NPS {score}{answered}",
+            )
+            known[score, contact.nps_date] = answer
+        kind = answer[0]
+        yield Output("contact", contact.id, "field", out.NPS_CLASS, kind, "nps", answer[1])
         if kind != "detractor":
             continue
         if oldest is not None and (contact.nps_date is None or contact.nps_date < oldest):
@@ -181,7 +204,7 @@ def _recovery_task(contact: Contact, score: int, due_in: timedelta, now: datetim
 
 
 # --- lead score ------------------------------------------------------------------------------
-_CRITERIA = (
+_CRITERIA = (  # (criterion, how a reason shows it)
     ("complete_profile", "complete profile"),
     ("company_data", "company data"),
     ("ideal_customer", "ideal customer"),
@@ -192,34 +215,35 @@ _CRITERIA = (
     ("meeting_or_quote", "meeting or quote"),
 )
 
+CRITERIA = tuple(criterion for criterion, _ in _CRITERIA)
+
 
 def lead_criteria(
     contact: Contact, history: History | None, ideal: Check | None, env: Env
-) -> dict[str, bool]:
-    """Which lead-score criteria the contact meets."""
-    return {
-        "complete_profile": all(
-            (
-                contact.first_name,
-                contact.last_name,
-                contact.email,
-                contact.phone or contact.mobile,
-                contact.city,
-                contact.country,
-            )
+) -> tuple[bool, ...]:
+    """Whether the contact meets each lead-score criterion, in the order of ``CRITERIA``."""
+    source = contact.source_channel
+    return (
+        bool(
+            contact.first_name
+            and contact.last_name
+            and contact.email
+            and (contact.phone or contact.mobile)
+            and contact.city
+            and contact.country
         ),
-        "company_data": bool((contact.company_id or contact.company_name) and contact.job_title),
-        "ideal_customer": ideal is not None and ideal.holds(contact, env),
-        "opened_email": bool(contact.email_opens) or contact.last_open_at is not None,
-        "clicked_email": bool(contact.email_clicks) or contact.last_click_at is not None,
-        "came_by_form": (contact.source_channel or "").strip().lower() == "form",
-        "asked_price": bool(contact.asked_price),
-        "meeting_or_quote": bool(
+        bool((contact.company_id or contact.company_name) and contact.job_title),
+        ideal is not None and ideal.holds(contact, env),
+        bool(contact.email_opens) or contact.last_open_at is not None,
+        bool(contact.email_clicks) or contact.last_click_at is not None,
+        bool(source) and _cleaned(source) == "form",
+        bool(contact.asked_price),
+        bool(
             contact.meeting_booked
             or contact.quote_received
             or (history is not None and history.advanced is not None)
         ),
-    }
+    )
 
 
 def lead_score(met: Mapping[str, bool], points: LeadPoints, scored: Iterable[str]) -> Score:
@@ -264,9 +288,9 @@ def lead_scoring(ctx: RuleContext) -> Iterable[Output]:
     for contact in ctx.base.contacts:
         if segments[contact.id].segment not in PROSPECT_SEGMENTS:
             continue
-        met = lead_criteria(contact, purchases.get(contact.id), ideal, env)
-        key = tuple(met.values())
+        key = lead_criteria(contact, purchases.get(contact.id), ideal, env)
         if key not in scored_as:
+            met = dict(zip(CRITERIA, key, strict=True))
             score = lead_score(met, settings.points, scored)
             rank = lead_rank(score.value, settings.warm_from, settings.hot_from)
             scored_as[key] = (score, rank, f"{score.reason} ({rank})")

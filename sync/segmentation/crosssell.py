@@ -11,9 +11,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from sync.config.rules import CrossSellRules
 from sync.rules.base import Output, RuleContext, rule
 from sync.segmentation import outputs as out
-from sync.segmentation.facts import Shared, histories, per_run
+from sync.segmentation.facts import histories, per_run
 from sync.segmentation.scores import rfm_scores, spend_tiers
 from sync.segmentation.segments import lifecycle_segments
 
@@ -42,37 +43,44 @@ class ProductMatrix:
     segment_of: Mapping[str, str]  # customer id -> segment
 
 
-def segment_key(ctx: RuleContext) -> Mapping[str, str]:
-    """customer id -> its segment for the matrix (``cross_sell.segment_by``)."""
+def segment_key(ctx: RuleContext, customers: Iterable[str]) -> dict[str, str]:
+    """customer id -> its segment for the matrix (``cross_sell.segment_by``), for
+    ``customers``."""
     by = ctx.settings.cross_sell.segment_by
+    if by == "industry":
+        wanted = set(customers)
+        companies = ctx.base.company_by_id
+        industries = {}
+        for contact in ctx.base.contacts:
+            if contact.id in wanted:
+                company = companies.get(contact.company_id) if contact.company_id else None
+                industries[contact.id] = (company.industry if company else None) or NO_SEGMENT
+        return industries
     if by == "lifecycle":
-        return {cid: placement.segment for cid, placement in lifecycle_segments(ctx).items()}
+        placements = lifecycle_segments(ctx)
+        return {cid: placements[cid].segment for cid in customers if cid in placements}
     if by == "spend_tier":
-        return {cid: tier for cid, (tier, _) in spend_tiers(ctx).items()}
-    if by == "rfm_group":
-        return {cid: scores.group for cid, scores in rfm_scores(ctx).items()}
-    companies = ctx.base.company_by_id
-    industries = {}
-    for contact in ctx.base.contacts:
-        company = companies.get(contact.company_id) if contact.company_id else None
-        industries[contact.id] = (company.industry if company else None) or NO_SEGMENT
-    return industries
+        tiers = spend_tiers(ctx)
+        return {cid: tiers[cid][0] for cid in customers if cid in tiers}
+    scores = rfm_scores(ctx)  # rfm_group
+    return {cid: scores[cid].group for cid in customers if cid in scores}
 
 
 @per_run
 def product_matrix(ctx: RuleContext) -> ProductMatrix:
     """The matrix over every customer, computed once per run."""
-    keys = segment_key(ctx)
+    buyers = {cid: h.products for cid, h in histories(ctx).items() if h.won}
+    keys = segment_key(ctx, buyers)
+    segment_of = {cid: keys.get(cid, NO_SEGMENT) for cid in buyers}
+    # (segment, products) -> customers: customers buy a few combinations
+    combos = Counter(zip(segment_of.values(), buyers.values(), strict=True))
     bought: dict[str, Counter[str]] = {}
     customers: Counter[str] = Counter()
-    segment_of = {}
-    for cid, history in histories(ctx).items():
-        if not history.won:
-            continue
-        segment = keys.get(cid, NO_SEGMENT)
-        segment_of[cid] = segment
-        customers[segment] += 1
-        bought.setdefault(segment, Counter()).update(history.products)
+    for (segment, products), count in combos.items():
+        customers[segment] += count
+        row = bought.setdefault(segment, Counter())
+        for product in products:
+            row[product] += count
     portfolio = sorted(set().union(*bought.values())) if bought else []
     segments = {
         segment: SegmentProducts(
@@ -99,21 +107,38 @@ def cross_sell(ctx: RuleContext) -> Iterable[Output]:
         for segment, row in matrix.segments.items()
     }
     purchases = histories(ctx)
-    shared = Shared()
+    #: (segment, products it owns) -> (suggestions, why); customers buy a few combinations
+    known: dict[tuple[str, frozenset[str]], tuple[str, str] | None] = {}
     for cid, segment in matrix.segment_of.items():
         if segment == "NOT_QUALIFIED":
             continue
         owned = purchases[cid].products
-        picks = []
-        for product, buyers in ranked[segment]:
-            if product not in owned:
-                picks.append((product, buyers))
-                if len(picks) == settings.max_suggestions:
-                    break
-        if not picks:
-            continue
-        customers = matrix.segments[segment].customers
-        shares = ", ".join(f"{p} {b / customers:.0%}" for p, b in picks)
-        reason = shared(f"bought by these shares of {segment} customers, not by this one: {shares}")
-        value = shared("; ".join(product for product, _ in picks))
-        yield Output("contact", cid, "field", out.CROSS_SELL, value, RULE, reason)
+        if (segment, owned) not in known:
+            known[segment, owned] = _suggestions(
+                segment, owned, ranked[segment], matrix.segments[segment].customers, settings
+            )
+        suggested = known[segment, owned]
+        if suggested is not None:
+            yield Output("contact", cid, "field", out.CROSS_SELL, suggested[0], RULE, suggested[1])
+
+
+def _suggestions(
+    segment: str,
+    owned: frozenset[str],
+    ranked: list[tuple[str, int]],
+    customers: int,
+    settings: CrossSellRules,
+) -> tuple[str, str] | None:
+    """(suggested products, why) for a customer of ``segment`` who owns ``owned``; None when
+    there is nothing to suggest."""
+    picks = []
+    for product, buyers in ranked:
+        if product not in owned:
+            picks.append((product, buyers))
+            if len(picks) == settings.max_suggestions:
+                break
+    if not picks:
+        return None
+    shares = ", ".join(f"{p} {b / customers:.0%}" for p, b in picks)
+    reason = f"bought by these shares of {segment} customers, not by this one: {shares}"
+    return "; ".join(product for product, _ in picks), reason

@@ -24,8 +24,7 @@ import phonenumbers
 from mapping.model import Contact
 from sync.rules.base import Output, RuleContext, rule
 from sync.segmentation import outputs as out
-from sync.segmentation.emails import work_domain
-from sync.segmentation.facts import Shared
+from sync.segmentation.emails import WorkDomains
 
 #: (last birth year, name), oldest first; Gen Alpha after the last
 GENERATIONS: tuple[tuple[int, str], ...] = (
@@ -51,13 +50,15 @@ def generation_rule(ctx: RuleContext) -> Iterable[Output]:
     """Generation from the birth date (Silent ≤1945 … Gen Alpha ≥2013)."""
     if not ctx.settings.enrichment.generation:
         return
-    shared = Shared()
+    by_year: dict[int, tuple[str, str]] = {}  # year -> (generation, why)
     for contact in ctx.base.contacts:
         if contact.birth_date is not None:
-            value = generation(contact.birth_date)
-            reason = shared(f"born in {contact.birth_date.year}")
+            year = contact.birth_date.year
+            known = by_year.get(year)
+            if known is None:
+                known = by_year[year] = (generation(contact.birth_date), f"born in {year}")
             yield Output(
-                "contact", contact.id, "field", out.GENERATION, value, "generation", reason
+                "contact", contact.id, "field", out.GENERATION, known[0], "generation", known[1]
             )
 
 
@@ -110,21 +111,27 @@ def company_domain(ctx: RuleContext) -> Iterable[Output]:
     settings = ctx.settings.enrichment
     if not settings.company_domain:
         return
-    free = frozenset(d.strip().lower() for d in settings.extra_free_email_domains)
+    work_domain = WorkDomains(d.strip().lower() for d in settings.extra_free_email_domains)
     companies = ctx.base.company_by_id
     by_company: dict[str, Counter[str]] = {}
+    overwrite = settings.overwrite_person_values
     for contact in ctx.base.contacts:
-        domain = work_domain(contact.email, free)
+        company = companies.get(contact.company_id) if contact.company_id else None
+        if company is not None and company.domain is not None and not overwrite:
+            continue
+        domain = work_domain(contact.email)
         if domain is None:
             continue
-        company = companies.get(contact.company_id) if contact.company_id else None
         if company is None:
             reason = f"work e-mail {contact.email}"
             yield Output(
                 "contact", contact.id, "field", out.COMPANY_DOMAIN, domain, "company_domain", reason
             )
-        elif company.domain is None or settings.overwrite_person_values:
-            by_company.setdefault(company.id, Counter())[domain] += 1
+        else:
+            domains = by_company.get(company.id)
+            if domains is None:
+                domains = by_company[company.id] = Counter()
+            domains[domain] += 1
     for company_id, domains in by_company.items():
         current = companies[company_id].domain
         (domain, count), total = domains.most_common(1)[0], sum(domains.values())

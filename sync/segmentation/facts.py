@@ -5,25 +5,25 @@
 * :func:`per_run`: computes a function of the run once per (customer base, ``now``,
   settings), so the lifecycle segments, frustration scores or spend tiers one rule needs are
   not computed again by the next.
-* :func:`percentile_ranks` and :func:`bucket`: quantiles over a whole set at once.
+* :func:`value_ranks` and :func:`bucket`: quantiles over a whole set at once.
 """
 
 from __future__ import annotations
 
-import statistics
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 from itertools import pairwise
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from mapping.model import Deal
 
 if TYPE_CHECKING:
-    from sync.config.rules import RevenueRules, RulesSettings
-    from sync.rules.base import CustomerBase, RuleContext
+    from sync.config.rules import RevenueRules
+    from sync.rules.base import RuleContext
 
 T = TypeVar("T")
 
@@ -31,20 +31,18 @@ WON = "won"
 ADVANCED_STAGES = frozenset({"meeting", "quote"})
 OPEN_STAGES = frozenset({"open", "meeting", "quote"})
 
-_RUNS: WeakKeyDictionary[CustomerBase, dict[tuple[str, datetime], tuple[RulesSettings, Any]]]
-_RUNS = WeakKeyDictionary()
-
 
 def per_run(function: Callable[[RuleContext], T]) -> Callable[[RuleContext], T]:
     """``function(ctx)`` computed once per customer base, ``now`` and settings object.
 
     Only for functions of ``ctx.base``, ``ctx.now`` and ``ctx.settings`` (never of
-    ``ctx.earlier``): the value is kept while the customer base lives."""
+    ``ctx.earlier``): the value is kept in the base's memo, which ``run_rules`` empties when
+    it is done."""
     key = f"{function.__module__}.{function.__qualname__}"
 
     @wraps(function)
     def once(ctx: RuleContext) -> T:
-        results = _RUNS.setdefault(ctx.base, {})
+        results = ctx.base.memo
         cached = results.get((key, ctx.now))
         if cached is not None and cached[0] is ctx.settings:
             return cached[1]
@@ -59,13 +57,13 @@ def per_run(function: Callable[[RuleContext], T]) -> Callable[[RuleContext], T]:
 class History:
     """One contact's deals, read as purchases."""
 
-    deals: list[Deal] = field(default_factory=list)
     won: int = 0
-    dates: list[date] = field(default_factory=list)  # won deals' close dates, ascending
+    dates: tuple[date, ...] = ()  # won deals' close dates, ascending
     revenue: float = 0.0  # won revenue in the base currency
     open_amount: float = 0.0  # open, meeting and quote deals, in the base currency
     advanced: Deal | None = None  # a deal in a meeting or quote stage
     products: frozenset[str] = frozenset()  # products of won deals
+    open_deal: bool = False  # a deal at the open stage
 
     @property
     def first_purchase(self) -> date | None:
@@ -77,9 +75,12 @@ class History:
 
     def median_interval(self) -> float | None:
         """Median days between consecutive purchases (None with fewer than two)."""
-        if len(self.dates) < 2:
+        dates = self.dates
+        if len(dates) < 2:
             return None
-        return statistics.median((b - a).days for a, b in pairwise(self.dates))
+        gaps = sorted([(b - a).days for a, b in pairwise(dates)])
+        middle = len(gaps) // 2  # (as statistics.median)
+        return gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
 
 
 class Rates:
@@ -121,20 +122,14 @@ def histories(ctx: RuleContext) -> Mapping[str, History]:
     """contact id -> its purchase history, for the contacts a deal is credited to (the deal's
     primary contact, or all its contacts: ``revenue.credit``)."""
     settings = ctx.settings.revenue
-    result: dict[str, History] = {}
-    if settings.credit == "all":
-        credited: Iterable[tuple[str, list[Deal]]] = ctx.base.deals_by_contact.items()
-    else:
-        by_primary: dict[str, list[Deal]] = {}
-        for deal in ctx.base.deals:
-            if deal.contact_ids:
-                by_primary.setdefault(deal.contact_ids[0], []).append(deal)
-        credited = by_primary.items()
+    credited = (
+        ctx.base.deals_by_contact if settings.credit == "all" else ctx.base.deals_by_primary_contact
+    )
     rates = Rates(settings)
     product_sets: dict[frozenset[str], frozenset[str]] = {}
-    for contact_id, deals in credited:
-        result[contact_id] = _history(deals, rates, product_sets)
-    return result
+    return {
+        contact_id: _history(deals, rates, product_sets) for contact_id, deals in credited.items()
+    }
 
 
 def _history(
@@ -147,23 +142,36 @@ def _history(
     dates: list[date] = []
     products: set[str] = set()
     advanced = None
+    open_deal = False
+    rate_of = rates.of
     for deal in deals:
         stage = deal.stage
         if stage == WON:
             won += 1
-            revenue += rates.amount(deal) or 0.0
+            rate = rate_of(deal.currency)
+            if rate is not None and deal.amount is not None:  # (else it counts 0)
+                revenue += float(deal.amount) * rate
             day = deal.close_date or deal_day(deal)
             if day is not None:
                 dates.append(day)
             products.update(deal.products)
         elif stage in OPEN_STAGES:
-            open_amount += rates.amount(deal) or 0.0
+            rate = rate_of(deal.currency)
+            if rate is not None and deal.amount is not None:
+                open_amount += float(deal.amount) * rate
             if advanced is None and stage in ADVANCED_STAGES:
                 advanced = deal
-    dates.sort()
+            elif stage == "open":
+                open_deal = True
     bought = frozenset(products)
     return History(
-        deals, won, dates, revenue, open_amount, advanced, product_sets.setdefault(bought, bought)
+        won,
+        tuple(sorted(dates)) if dates else (),
+        revenue,
+        open_amount,
+        advanced,
+        product_sets.setdefault(bought, bought),
+        open_deal,
     )
 
 
@@ -171,27 +179,25 @@ def _history(
 def unpriced_deals(ctx: RuleContext) -> list[Deal]:
     """Deals whose currency has no rate, so their amount counts no revenue."""
     rates = Rates(ctx.settings.revenue)
+    currencies = set(map(attrgetter("currency"), ctx.base.deals))
+    if all(rates.of(currency) is not None for currency in currencies):
+        return []  # (the usual case, found without a loop in Python over every deal)
     return [deal for deal in ctx.base.deals if rates.of(deal.currency) is None]
 
 
-def percentile_ranks(values: Mapping[str, float]) -> dict[str, float]:
-    """key -> share of the values below its value, counting equal values half (0 to 1).
+def value_ranks(values: Iterable[float]) -> dict[float, float]:
+    """value -> its percentile rank among ``values``: the share of the values below it,
+    counting equal values half (0 to 1), over the whole set at once.
 
     Equal values always get equal ranks, so a quantile never splits a tie."""
-    ordered = sorted(values.items(), key=lambda item: item[1])
-    count = len(ordered)
-    ranks: dict[str, float] = {}
-    start = 0
-    while start < count:
-        end = start
-        value = ordered[start][1]
-        while end < count and ordered[end][1] == value:
-            end += 1
-        rank = (start + (end - start) / 2) / count
-        for key, _ in ordered[start:end]:
-            ranks[key] = rank
-        start = end
-    return ranks
+    counts = Counter(values)
+    total = sum(counts.values())
+    rank_of: dict[float, float] = {}
+    below = 0
+    for value, equal in sorted(counts.items()):
+        rank_of[value] = (below + equal / 2) / total
+        below += equal
+    return rank_of
 
 
 def bucket(rank: float, buckets: int) -> int:

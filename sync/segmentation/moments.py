@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from mapping.model import Contact
 from sync.rules.base import Output, RuleContext, rule
 from sync.segmentation import outputs as out
 from sync.segmentation.facts import histories
@@ -36,11 +35,11 @@ def next_occurrence(day: date, today: date, *, after_year: int | None = None) ->
     return upcoming
 
 
-def _soon(what: str, upcoming: date, today: date, contact: Contact) -> str:
+def _soon(what: str, upcoming: date, today: date, preference: str | None) -> str:
     days = (upcoming - today).days
     when = "today" if days == 0 else f"in {days} day{'s' * (days != 1)}"
-    preference = f"; prefers {contact.reward_preference}" if contact.reward_preference else ""
-    return f"{what} {when} ({upcoming}){preference}"
+    prefers = f"; prefers {preference}" if preference else ""
+    return f"{what} {when} ({upcoming}){prefers}"
 
 
 @rule(RULE, "segmentation")
@@ -51,31 +50,38 @@ def micro_moments(ctx: RuleContext) -> Iterable[Output]:
     window = ctx.settings.micro_moments.days_before
     today = ctx.today
     purchases = histories(ctx)
+    #: (what, month, day, in this year or later, reward preference) -> (next date, why,
+    #: whether it is soon): the same for every contact with these
     known: dict[tuple[str, int, int, bool, str | None], tuple[date, str, bool]] = {}
 
     def upcoming(
-        what: str, day: date, after: int | None, contact: Contact
+        what: str, day: date, after: int | None, preference: str | None
     ) -> tuple[date, str, bool]:
-        """(next date, why, whether it is soon), the same for every contact with the same
-        day and reward preference."""
-        key = (what, day.month, day.day, after is not None and after >= today.year,
-               contact.reward_preference)  # fmt: skip
-        if key not in known:
-            when = next_occurrence(day, today, after_year=after)
-            known[key] = (when, _soon(what, when, today, contact), (when - today).days <= window)
-        return known[key]
+        when = next_occurrence(day, today, after_year=after)
+        return when, _soon(what, when, today, preference), (when - today).days <= window
 
     for contact in ctx.base.contacts:
         cid = contact.id
-        if contact.birth_date is not None:
-            birthday, reason, soon = upcoming("birthday", contact.birth_date, None, contact)
+        born = contact.birth_date
+        preference = contact.reward_preference
+        if born is not None:
+            key = ("birthday", born.month, born.day, False, preference)
+            moment = known.get(key)
+            if moment is None:
+                moment = known[key] = upcoming("birthday", born, None, preference)
+            birthday, reason, soon = moment
             yield Output("contact", cid, "field", out.NEXT_BIRTHDAY, birthday, RULE, reason)
             if soon:
                 yield Output("contact", cid, "tag", out.BIRTHDAY_SOON, True, RULE, reason)
         history = purchases.get(cid)
-        first = history.first_purchase if history is not None else None
-        if first is not None:
-            when, reason, soon = upcoming("purchase anniversary", first, first.year, contact)
+        if history is not None and history.dates:
+            first = history.dates[0]
+            what = "purchase anniversary"
+            key = (what, first.month, first.day, first.year >= today.year, preference)
+            moment = known.get(key)
+            if moment is None:
+                moment = known[key] = upcoming(what, first, first.year, preference)
+            when, reason, soon = moment
             yield Output("contact", cid, "field", out.NEXT_PURCHASE_ANNIVERSARY, when, RULE, reason)
             if soon:
                 yield Output("contact", cid, "tag", out.ANNIVERSARY_SOON, True, RULE, reason)

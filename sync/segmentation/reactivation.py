@@ -22,7 +22,7 @@ from mapping.model import Contact
 from sync.config.rules import InactivityRules
 from sync.rules.base import Output, RuleContext, rule
 from sync.segmentation import outputs as out
-from sync.segmentation.facts import History, Shared, histories, percentile_ranks
+from sync.segmentation.facts import History, histories, value_ranks
 from sync.segmentation.scores import spend_tiers, tier_names, whales
 from sync.segmentation.segments import lifecycle_segments
 
@@ -60,23 +60,28 @@ def protocol_stage(day: int, high_value: bool, settings: InactivityRules) -> str
 
 @dataclass(frozen=True, slots=True)
 class _Ranks:
-    purchases: Mapping[str, float]
-    revenue: Mapping[str, float]
+    purchases: Mapping[float, float]  # purchases -> rank
+    revenue: Mapping[float, float]  # revenue -> rank
+
+
+def tenure(
+    contact: Contact, history: History | None, last: date, settings: InactivityRules
+) -> float:
+    """First seen (first purchase or creation) to last activity, 0–1 (full at
+    ``tenure_years_at_max``)."""
+    first = history.first_purchase if history is not None else None
+    if contact.created_at is not None:
+        created = contact.created_at.date()
+        first = created if first is None or created < first else first
+    years = (last - first).days / 365.25 if first is not None else 0.0
+    return max(0.0, min(1.0, years / settings.tenure_years_at_max))
 
 
 def reactivation_score(
-    contact: Contact, history: History | None, last: date, ranks: _Ranks, settings: InactivityRules
+    purchases: float, tenure: float, revenue: float, settings: InactivityRules
 ) -> tuple[int, str]:
     """0–100: the weighted mean of the contact's rank among customers by purchases and by
-    revenue (0 for non-customers) and its tenure (first seen to last activity, full at
-    ``tenure_years_at_max``)."""
-    purchases = ranks.purchases.get(contact.id, 0.0)
-    revenue = ranks.revenue.get(contact.id, 0.0)
-    first = [history.first_purchase] if history is not None and history.first_purchase else []
-    if contact.created_at is not None:
-        first.append(contact.created_at.date())
-    years = (last - min(first)).days / 365.25 if first else 0.0
-    tenure = max(0.0, min(1.0, years / settings.tenure_years_at_max))
+    revenue (0 for non-customers) and its :func:`tenure`."""
     weights = (settings.weight_purchases, settings.weight_tenure, settings.weight_revenue)
     parts = (purchases, tenure, revenue)
     value = round(100 * sum(w * p for w, p in zip(weights, parts, strict=True)) / sum(weights))
@@ -92,27 +97,29 @@ def inactivity(ctx: RuleContext) -> Iterable[Output]:
     settings = ctx.settings.inactivity
     after = timedelta(days=settings.inactive_after_days)
     purchases = histories(ctx)
-    customers = {cid: h for cid, h in purchases.items() if h.won}
-    ranks = _Ranks(
-        percentile_ranks({cid: h.won for cid, h in customers.items()}),
-        percentile_ranks({cid: h.revenue for cid, h in customers.items()}),
+    customers = [h for h in purchases.values() if h.won]
+    ranks = _Ranks(  # ranks among customers, by value
+        value_ranks(h.won for h in customers), value_ranks(h.revenue for h in customers)
     )
+    del customers
     top_tier = tier_names(ctx.settings.spend_tiers.tiers)[-1]
     high_value = set(whales(ctx)) | {
         cid for cid, (tier, _) in spend_tiers(ctx).items() if tier == top_tier
     }
     segments = lifecycle_segments(ctx)
     today = ctx.today
-    shared = Shared()
+    since = today - after  # active on a later day: not inactive yet
     #: (last activity, high value) -> (why inactive, stage, why at that stage)
     stages: dict[tuple[date, bool], tuple[str, str, str]] = {}
+    #: (purchases rank, tenure, revenue rank) -> (score, why)
+    scored: dict[tuple[float, float, float], tuple[int, str]] = {}
     for contact in ctx.base.contacts:
         cid = contact.id
         if segments[cid].segment == "NOT_QUALIFIED":
             continue
         history = purchases.get(cid)
         last = last_activity(contact, history)
-        if last is None or today < last + after:
+        if last is None or last > since:
             continue
         key = (last, cid in high_value)
         if key not in stages:
@@ -122,8 +129,14 @@ def inactivity(ctx: RuleContext) -> Iterable[Output]:
         yield Output("contact", cid, "field", out.REACTIVATION_STAGE, stage, RULE, staged)
         if stage == HIBERNATION:
             yield Output("contact", cid, "tag", out.HIBERNATION, True, RULE, staged)
-        score, why = reactivation_score(contact, history, last, ranks, settings)
-        yield Output("contact", cid, "field", out.REACTIVATION_SCORE, score, RULE, shared(why))
+        bought = spent = 0.0  # ranks among customers (0 for the others)
+        if history is not None and history.won:
+            bought, spent = ranks.purchases[history.won], ranks.revenue[history.revenue]
+        parts = (bought, tenure(contact, history, last, settings), spent)
+        score = scored.get(parts)
+        if score is None:
+            score = scored[parts] = reactivation_score(*parts, settings)
+        yield Output("contact", cid, "field", out.REACTIVATION_SCORE, score[0], RULE, score[1])
 
 
 def _protocol(

@@ -9,18 +9,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from mapping.model import Contact
 from sync.config.rules import FrustrationRules
 from sync.segmentation.facts import (
-    Shared,
     bucket,
     histories,
     money,
     per_run,
-    percentile_ranks,
     plural,
+    value_ranks,
 )
 
 if TYPE_CHECKING:
@@ -41,12 +41,17 @@ def frustration_scores(ctx: RuleContext) -> Mapping[str, Score]:
     """contact id -> frustration score 0–100, for contacts with a return, a ticket resolution
     time or a failed payment."""
     settings = ctx.settings.frustration
-    shared = Shared()
+    known: dict[tuple[int | None, float | None, int | None], Score | None] = {}
     result = {}
     for contact in ctx.base.contacts:
-        score = frustration(contact, settings)
+        if not (contact.returns or contact.avg_resolution_hours or contact.failed_payments):
+            continue  # (no score)
+        key = (contact.returns, contact.avg_resolution_hours, contact.failed_payments)
+        if key not in known:
+            known[key] = frustration(contact, settings)  # the same for the same three
+        score = known[key]
         if score is not None:
-            result[contact.id] = shared(score)
+            result[contact.id] = score
     return result
 
 
@@ -116,10 +121,7 @@ class Rfm:
     monetary: int
     group: str
     reason: str
-
-    @property
-    def score(self) -> str:
-        return f"{self.recency}{self.frequency}{self.monetary}"
+    score: str  # "RFM": "531"
 
 
 @per_run
@@ -130,23 +132,37 @@ def rfm_scores(ctx: RuleContext) -> Mapping[str, Rfm]:
     customers = {
         contact_id: history
         for contact_id, history in histories(ctx).items()
-        if history.won and history.last_purchase is not None
+        if history.won and history.dates
     }
     today = ctx.today
-    days = {cid: (today - h.dates[-1]).days for cid, h in customers.items()}
-    recency = percentile_ranks({cid: -d for cid, d in days.items()})
-    frequency = percentile_ranks({cid: h.won for cid, h in customers.items()})
-    monetary = percentile_ranks({cid: h.revenue for cid, h in customers.items()})
+    days = [(today - h.dates[-1]).days for h in customers.values()]
+    recency = _buckets(value_ranks(-d for d in days), buckets)
+    frequency = _buckets(value_ranks(h.won for h in customers.values()), buckets)
+    monetary = _buckets(value_ranks(h.revenue for h in customers.values()), buckets)
     result = {}
-    for cid, history in customers.items():
-        r, f, m = (bucket(ranks[cid], buckets) for ranks in (recency, frequency, monetary))
-        group = rfm_group(*(_on_five(score, buckets) for score in (r, f, m)))
+    cells: dict[tuple[int, int, int], tuple[str, str]] = {}  # scores -> (group, "RFM")
+    bought: dict[int, str] = {}  # purchases -> "3 purchases"
+    for (cid, history), ago in zip(customers.items(), days, strict=True):
+        won = history.won
+        r, f, m = recency[-ago], frequency[won], monetary[history.revenue]
+        cell = cells.get((r, f, m))
+        if cell is None:
+            group = rfm_group(*(_on_five(score, buckets) for score in (r, f, m)))
+            cell = cells[r, f, m] = (group, f"{r}{f}{m}")
+        purchases = bought.get(won)
+        if purchases is None:
+            purchases = bought[won] = plural(won, "purchase")
         reason = (
-            f"last purchase {days[cid]} days ago (R{r}), {plural(history.won, 'purchase')} "
-            f"(F{f}), {money(history.revenue, currency)} (M{m}) -> {group}"
+            f"last purchase {ago} days ago (R{r}), {purchases} (F{f}), "
+            f"{money(history.revenue, currency)} (M{m}) -> {cell[0]}"
         )
-        result[cid] = Rfm(r, f, m, group, reason)
+        result[cid] = Rfm(r, f, m, cell[0], reason, cell[1])
     return result
+
+
+def _buckets(ranks: Mapping[float, float], buckets: int) -> dict[float, int]:
+    """value -> its bucket, from value -> percentile rank."""
+    return {value: bucket(rank, buckets) for value, rank in ranks.items()}
 
 
 def _on_five(score: int, buckets: int) -> int:
@@ -165,7 +181,8 @@ def whales(ctx: RuleContext) -> Mapping[str, str]:
     if total <= 0:
         return {}
     cap = math.ceil(settings.max_customer_share * len(revenue))
-    ranked = sorted(revenue.items(), key=lambda item: (-item[1], item[0]))
+    # most revenue first, ties by id (sorted by id, then by revenue: the sort is stable)
+    ranked = sorted(sorted(revenue.items(), key=itemgetter(0)), key=itemgetter(1), reverse=True)
     chosen: list[tuple[str, float]] = []
     running = 0.0
     for cid, amount in ranked[:cap]:
@@ -205,8 +222,11 @@ def spend_tiers(ctx: RuleContext) -> Mapping[str, tuple[str, str]]:
         (customers, "revenue", "customers"),
         (prospects, "open deals", "prospects with open deals"),
     ):
-        for cid, rank in percentile_ranks(amounts).items():
-            tier = names[bucket(rank, len(names)) - 1]
-            reason = f"{what} {money(amounts[cid], currency)}: {tier} among {among}"
-            result[cid] = (tier, reason)
+        ranks = value_ranks(amounts.values())
+        placed: dict[float, tuple[str, str]] = {}  # amount -> (tier, why)
+        for cid, amount in sorted(amounts.items(), key=itemgetter(1)):  # (least first)
+            if amount not in placed:
+                tier = names[bucket(ranks[amount], len(names)) - 1]
+                placed[amount] = (tier, f"{what} {money(amount, currency)}: {tier} among {among}")
+            result[cid] = placed[amount]
     return result

@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from mapping.model import Contact
 from sync.config.rules import LifecycleRules
 from sync.segmentation.emails import usable_email
-from sync.segmentation.facts import History, Shared, histories, money, per_run, plural
+from sync.segmentation.facts import History, histories, money, per_run, plural
 
 if TYPE_CHECKING:
     from sync.rules.base import RuleContext
@@ -51,6 +53,7 @@ class _Cuts:
     top_revenue: float  # the least revenue still in the top share of customers
     top_share: float
     currency: str
+    today: date
 
 
 @per_run
@@ -65,12 +68,11 @@ def lifecycle_segments(ctx: RuleContext) -> Mapping[str, Placement]:
         ),
         settings.evangelist_top_customer_share,
         ctx.settings.revenue.base_currency,
+        ctx.today,
     )
-    shared = Shared()
-    return {
-        contact.id: shared(place(contact, purchases.get(contact.id), cuts, ctx, settings))
-        for contact in ctx.base.contacts
-    }
+    place = _Placer(cuts, settings).place
+    history_of = purchases.get
+    return {contact.id: place(contact, history_of(contact.id)) for contact in ctx.base.contacts}
 
 
 def top_revenue_cut(revenues: list[float], share: float) -> float:
@@ -81,47 +83,72 @@ def top_revenue_cut(revenues: list[float], share: float) -> float:
     return ranked[math.ceil(share * len(ranked)) - 1]
 
 
-def place(
-    contact: Contact,
-    history: History | None,
-    cuts: _Cuts,
-    ctx: RuleContext,
-    settings: LifecycleRules,
-) -> Placement:
-    """The first segment of the table that applies to ``contact``."""
-    if contact.disqualified:
-        why = contact.disqualified_reason
-        return Placement(
-            "NOT_QUALIFIED",
-            f"disqualified: {why}" if why else "disqualified (no reason documented)",
+class _Placer:
+    """Places contacts in segments: one :class:`Placement` object per distinct placement (a
+    million contacts have a few thousand)."""
+
+    __slots__ = ("_known", "cuts", "settings")
+
+    def __init__(self, cuts: _Cuts, settings: LifecycleRules):
+        self.cuts = cuts
+        self.settings = settings
+        self._known: dict[tuple[Any, ...], Placement] = {}
+
+    def place(self, contact: Contact, history: History | None) -> Placement:
+        """The first segment of the table that applies to ``contact``."""
+        if contact.disqualified:
+            why = contact.disqualified_reason
+            if why:
+                return self._placed("NOT_QUALIFIED", "disqualified: {}", why)
+            return self._placed("NOT_QUALIFIED", "disqualified (no reason documented)")
+        if history is not None and history.won:
+            return self._customer(contact, history)
+        return _prospect(contact, history, self.settings)
+
+    def _placed(self, segment: str, reason: str, *values: Any) -> Placement:
+        """The placement in ``segment`` why ``reason`` (a format of ``values``)."""
+        key = (segment, reason, *values)
+        placed = self._known.get(key)
+        if placed is None:
+            placed = self._known[key] = Placement(segment, reason.format(*values))
+        return placed
+
+    def _customer(self, contact: Contact, history: History) -> Placement:
+        settings = self.settings
+        won = history.won
+        if contact.retired_reason:
+            return self._placed(
+                "CUSTOMER_RETIRED", "{}; retired: {}", _won_deals(won), contact.retired_reason
+            )
+        evangelist = _evangelist(contact, history, self.cuts, settings)
+        if evangelist is not None:
+            return self._placed("CUSTOMER_EVANGELIST", "{}", evangelist)
+        dates = history.dates
+        if not dates:
+            return self._placed("CUSTOMER", "{} (no close dates)", _won_deals(won))
+        days = (self.cuts.today - dates[-1]).days
+        limit = float(settings.dormant_min_days)
+        why = f"> {settings.dormant_min_days}"
+        rhythm = history.median_interval()
+        if rhythm is not None and settings.dormant_rhythm_factor * rhythm > limit:
+            limit, why = _rhythm(settings.dormant_rhythm_factor, rhythm)
+        if days > limit:
+            return self._placed("CUSTOMER_DORMANT", "no purchase for {} days {}", days, why)
+        return self._placed(
+            "CUSTOMER", "{}, last {} days ago (dormant after {:g})", _won_deals(won), days, limit
         )
-    if history is not None and history.won:
-        return _customer(contact, history, cuts, ctx, settings)
-    return _prospect(contact, history, settings)
 
 
-def _customer(
-    contact: Contact, history: History, cuts: _Cuts, ctx: RuleContext, settings: LifecycleRules
-) -> Placement:
-    won = plural(history.won, "won deal")
-    if contact.retired_reason:
-        return Placement("CUSTOMER_RETIRED", f"{won}; retired: {contact.retired_reason}")
-    evangelist = _evangelist(contact, history, cuts, settings)
-    if evangelist is not None:
-        return Placement("CUSTOMER_EVANGELIST", evangelist)
-    last = history.last_purchase
-    if last is None:
-        return Placement("CUSTOMER", f"{won} (no close dates)")
-    days = (ctx.today - last).days
-    limit = float(settings.dormant_min_days)
-    rhythm = history.median_interval()
-    why = f"> {settings.dormant_min_days}"
-    if rhythm is not None and settings.dormant_rhythm_factor * rhythm > limit:
-        limit = settings.dormant_rhythm_factor * rhythm
-        why = f"> {settings.dormant_rhythm_factor:g} x median interval {rhythm:g} = {limit:g}"
-    if days > limit:
-        return Placement("CUSTOMER_DORMANT", f"no purchase for {days} days {why}")
-    return Placement("CUSTOMER", f"{won}, last {days} days ago (dormant after {limit:g})")
+@lru_cache(maxsize=1024)
+def _won_deals(count: int) -> str:
+    return plural(count, "won deal")
+
+
+@lru_cache(maxsize=4096)
+def _rhythm(factor: float, interval: float) -> tuple[float, str]:
+    """(days without a purchase that make a customer dormant, why), from its median interval."""
+    limit = factor * interval
+    return limit, f"> {factor:g} x median interval {interval:g} = {limit:g}"
 
 
 def _evangelist(
@@ -153,21 +180,36 @@ def _evangelist(
     return f"{plural(history.won, 'won deal')}, {significant}, {recommends}"
 
 
+_MEETING = Placement("QUALIFIED", "booked a meeting")
+_QUOTE = Placement("QUALIFIED", "received a formal quote")
+_COLD = Placement("COLD_CONTACT", "no purchase, meeting, quote or sign of interest")
+
+
 def _prospect(contact: Contact, history: History | None, settings: LifecycleRules) -> Placement:
     advanced = history.advanced if history is not None else None
     if advanced is not None:
         return Placement("QUALIFIED", f"deal {advanced.id} is at stage {advanced.stage}")
     if contact.meeting_booked:
-        return Placement("QUALIFIED", "booked a meeting")
+        return _MEETING
     if contact.quote_received:
-        return Placement("QUALIFIED", "received a formal quote")
-    signals = list(_interest(contact, history, settings.lead_signals))
+        return _QUOTE
+    signals = _interest(contact, history, settings.lead_signals)
     if not signals:
-        return Placement("COLD_CONTACT", "no purchase, meeting, quote or sign of interest")
-    shown = " and ".join(signals)
+        return _COLD
     if contact.email is None:
-        return Placement("COLD_CONTACT", f"{shown} but left no e-mail")
+        return _interested(signals, "no e-mail")
     if not usable_email(contact.email):
+        return _interested(signals, "invalid e-mail")
+    return _interested(signals, "")
+
+
+@lru_cache(maxsize=256)
+def _interested(signals: tuple[str, ...], lacking: str) -> Placement:
+    """The placement of a prospect showing ``signals`` (and ``lacking`` what a LEAD needs)."""
+    shown = " and ".join(signals)
+    if lacking == "no e-mail":
+        return Placement("COLD_CONTACT", f"{shown} but left no e-mail")
+    if lacking:
         return Placement("COLD_CONTACT", f"{shown} but the e-mail is not valid")
     return Placement("LEAD", f"valid e-mail and {shown}")
 
@@ -179,13 +221,15 @@ _SIGNALS = {
 }
 
 
-def _interest(contact: Contact, history: History | None, wanted: Iterable[str]) -> Iterable[str]:
+def _interest(contact: Contact, history: History | None, wanted: Iterable[str]) -> tuple[str, ...]:
+    signals = []
     for signal in wanted:
         if signal == "asked_price":
             shown = bool(contact.asked_price)
         elif signal == "open_deal":
-            shown = history is not None and any(d.stage == "open" for d in history.deals)
+            shown = history is not None and history.open_deal
         else:
             shown = bool(contact.email_clicks) or contact.last_click_at is not None
         if shown:
-            yield _SIGNALS[signal]
+            signals.append(_SIGNALS[signal])
+    return tuple(signals)

@@ -3,12 +3,13 @@ two rules that disagree on a field instead of picking one."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from mapping.model import Contact, Deal
 from sync.config.rules import RulesSettings
-from sync.rules.base import CustomerBase, Output, RuleContext, RuleSpec, run_rules
+from sync.rules.base import CustomerBase, Output, RuleContext, RuleSpec, find_conflicts, run_rules
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
@@ -68,3 +69,82 @@ def test_deals_are_indexed_by_each_of_their_contacts() -> None:
     )
     assert [d.id for d in base.deals_by_contact["2"]] == ["d1", "d2"]
     assert "3" not in base.deals_by_contact
+
+
+def test_a_pass_runs_again_only_the_rules_whose_context_changed() -> None:
+    calls: list[str] = []
+
+    def country(ctx: RuleContext) -> Iterable[Output]:  # enrichment fixes a field
+        calls.append("country")
+        return [Output("contact", "1", "field", "country", "ES", "country", "from the phone")]
+
+    def segment(ctx: RuleContext) -> Iterable[Output]:  # reads only the records
+        calls.append("segment")
+        return [Output("contact", "1", "field", "segment", "LEAD", "segment", "")]
+
+    def reader(ctx: RuleContext) -> Iterable[Output]:  # reads what earlier stages produced
+        calls.append("reader")
+        return [Output("contact", "1", "tag", f"saw-{len(ctx.earlier)}", True, "reader", "")]
+
+    result = run_rules(
+        CustomerBase([Contact("1")]),
+        NOW,
+        RulesSettings(),
+        rules=[
+            spec("country", "enrichment", country),
+            spec("segment", "segmentation", segment),
+            spec("reader", "segmentation", reader),
+        ],
+    )
+    # the fix makes a second pass: enrichment again (its records changed); the segmentation
+    # rule saw the fixed records already; the reader runs again as the earlier outputs changed
+    assert calls == ["country", "segment", "reader", "country", "reader"]
+    assert [(o.name, o.value) for o in result.outputs] == [
+        ("segment", "LEAD"),
+        ("saw-1", True),
+        ("country", "ES"),
+    ]
+
+
+def test_the_collector_is_paused_for_the_run_only_and_shared_values_are_let_go() -> None:
+    seen: list[bool] = []
+
+    def probe(ctx: RuleContext) -> Iterable[Output]:
+        seen.append(gc.isenabled())
+        ctx.base.memo["big"] = list(range(10))
+        return []
+
+    base = CustomerBase([Contact("1")])
+    run_rules(base, NOW, RulesSettings(), rules=[spec("probe", "segmentation", probe)])
+    assert seen == [False] and gc.isenabled() and base.memo == {}
+    gc.disable()
+    try:
+        run_rules(base, NOW, RulesSettings(), rules=[spec("probe", "segmentation", probe)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_conflicts_are_found_among_many_outputs_only_in_fields_two_rules_set() -> None:
+    outputs = [Output("contact", str(i), "field", "score", i, "a", "") for i in range(100)]
+    outputs += [
+        Output("contact", "7", "field", "segment", "LEAD", "a", ""),
+        Output("contact", "7", "field", "segment", "LEAD", "b", ""),
+        Output("contact", "8", "field", "segment", "LEAD", "a", ""),
+        Output("contact", "8", "field", "segment", "CUSTOMER", "b", ""),
+        Output("contact", "8", "tag", "segment", True, "c", ""),
+    ]
+    assert [str(c) for c in find_conflicts(outputs)] == [
+        "contact 8.segment: a wants 'LEAD', b wants 'CUSTOMER'"
+    ]
+
+
+def test_the_primary_contact_index_credits_each_deal_to_its_first_contact() -> None:
+    deals = [Deal("d1", contact_ids=("2", "1")), Deal("d2", contact_ids=("1",)), Deal("d3")]
+    base = CustomerBase([Contact("1"), Contact("2")], deals=deals)
+    assert {c: [d.id for d in ds] for c, ds in base.deals_by_primary_contact.items()} == {
+        "2": ["d1"],
+        "1": ["d2"],
+    }
+    single = CustomerBase([Contact("1")], deals=deals[1:])
+    assert single.deals_by_primary_contact is single.deals_by_contact
