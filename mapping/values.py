@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal, get_args
 
 UTC = timezone.utc
@@ -153,7 +154,16 @@ def to_set(value: Any) -> frozenset[str]:
         parts = value
     else:
         parts = [value]
-    return frozenset(text.strip() for p in parts if (text := to_string(p)) and text.strip())
+    return _shared(
+        frozenset(text.strip() for p in parts if (text := to_string(p)) and text.strip())
+    )
+
+
+@lru_cache(maxsize=8192)
+def _shared(values: frozenset[str]) -> frozenset[str]:
+    """One object for each set seen often (a deal's products, a contact's tags): a base of
+    millions of records holds a few thousand distinct sets, not millions of copies."""
+    return values
 
 
 def to_refs(value: Any) -> tuple[str, ...]:
