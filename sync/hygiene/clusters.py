@@ -27,17 +27,18 @@ def clusters_of(ids: Sequence[str], pairs: pd.DataFrame) -> pd.DataFrame:
     size = len(index)
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
-    frame = pd.DataFrame({"id": index.to_numpy(), "label": labels})
-    frame["cluster_id"] = frame.groupby("label")["id"].transform("min")
-    probability = pd.concat(
-        [
-            pd.Series(pairs["match_probability"].to_numpy(), index=left),
-            pd.Series(pairs["match_probability"].to_numpy(), index=right),
-        ]
-    )
-    best = probability.groupby(level=0).max()
-    frame["score"] = pd.Series(best, index=range(size)).reindex(range(size)).to_numpy()
-    return frame[["id", "cluster_id", "score"]]
+    record_ids = index.to_numpy()
+    cluster_ids = record_ids.copy()
+    grouped = np.bincount(labels)[labels] > 1  # only these need their smallest id found
+    if grouped.any():
+        members = pd.DataFrame({"label": labels[grouped], "id": record_ids[grouped]})
+        smallest = members.sort_values(["label", "id"]).drop_duplicates("label")
+        cluster_ids[grouped] = smallest.set_index("label")["id"].reindex(labels[grouped])
+    score = np.full(size, np.nan)
+    probability = pairs["match_probability"].to_numpy(dtype=float)
+    np.fmax.at(score, left, probability)
+    np.fmax.at(score, right, probability)
+    return pd.DataFrame({"id": record_ids, "cluster_id": cluster_ids, "score": score})
 
 
 def choose_survivors(clusters: pd.DataFrame, facts: pd.DataFrame, rule: SurvivorRule) -> pd.Series:

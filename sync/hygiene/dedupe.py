@@ -50,8 +50,12 @@ def find_duplicates(
         raise ValueError("every record needs an id of its own (column `id`)")
     pairs = linked_pairs(features, model, threshold=threshold)
     clusters = clusters_of(features["unique_id"].tolist(), pairs)
-    facts = survivor_facts(raw)
-    clusters["survivor_id"] = choose_survivors(clusters, facts, survivor).to_numpy()
+    clusters["survivor_id"] = clusters["id"]
+    grouped = clusters["cluster_id"].duplicated(keep=False).to_numpy()  # not alone
+    if grouped.any():
+        facts = survivor_facts(raw[grouped])
+        chosen = choose_survivors(clusters[grouped], facts, survivor)
+        clusters.loc[grouped, "survivor_id"] = chosen.to_numpy()
     return clusters[["id", "cluster_id", "survivor_id", "score"]]
 
 

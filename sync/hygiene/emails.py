@@ -1,9 +1,10 @@
 """E-mail addresses: syntax checked by ``email-validator`` (no DNS unless asked), lower-cased,
 with a suggested fix for the obvious domain typos people make (``gmial.com``, ``hotmail.con``)
-and for a forgotten ``@`` before a well-known domain."""
+and for a forgotten ``@`` before a well-known domain. Also web addresses' bare domains."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,15 @@ from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import DamerauLevenshtein
 
 from sync.hygiene.text import MAX_FIELD_LENGTH, Finding, Normalised, as_text
+
+_WEB_PREFIX = re.compile(r"^(?:[a-z]+://)?(?:www\d?\.)?")
+
+
+def domain_key(website: str) -> str | None:
+    """``https://www.Acme.com/contact`` → ``acme.com``."""
+    host = _WEB_PREFIX.sub("", website.strip().lower()).split("/", 1)[0].split(":", 1)[0]
+    return host.strip(".") or None
+
 
 #: Mailbox providers people mistype most; a domain one typo away from one of these (and not
 #: one of them) gets a suggestion. Extend with ``HygieneRules.known_email_domains``.
@@ -140,10 +150,11 @@ def _closest_domain(domain: str, known: frozenset[str]) -> str | None:
     return close[0] if len(close) == 1 else None
 
 
-def _repair(text: str, known: frozenset[str]) -> str | None:
-    """An obvious fix for a broken address: a missing ``@`` before a well-known domain, white
-    space inside, doubled dots, or a typo'd well-known domain."""
-    candidate = text.replace(" ", "")
+def repaired(text: str, known: frozenset[str] = KNOWN_EMAIL_DOMAINS) -> str:
+    """``text`` with the obvious breaks of an address fixed, not validated: white space
+    inside, doubled dots, a missing ``@`` before a well-known domain, a typo'd well-known
+    domain (what two records of one person share however it was typed)."""
+    candidate = "".join(text.split()) if " " in text or "\t" in text else text
     while ".." in candidate:
         candidate = candidate.replace("..", ".")
     if "@" not in candidate:
@@ -155,6 +166,12 @@ def _repair(text: str, known: frozenset[str]) -> str | None:
         local, _, domain = candidate.partition("@")
         fixed = suggest_domain(domain, known)
         candidate = f"{local}@{fixed or domain}"
+    return candidate
+
+
+def _repair(text: str, known: frozenset[str]) -> str | None:
+    """An obvious fix for a broken address (see :func:`repaired`), if it is valid."""
+    candidate = repaired(text, known)
     try:
         fixed_address = _valid(candidate, False)
     except EmailNotValidError:

@@ -4,14 +4,15 @@ Candidate pairs come from blocking on the CRM keys of :mod:`sync.hygiene.matchin
 e-mail, same E.164 phone, same first-name form and last name, names swapped, last name and
 postcode…). Each pair is compared field by field. A base large enough to learn from trains
 its own model without labels: u probabilities by random sampling, m probabilities by
-expectation maximisation on pairs that are mostly true matches (same e-mail, same mobile). A
-small base, or a training session with no pairs, keeps the shipped priors: hand-set values
-informed by a model trained on the sandbox generator's data.
+expectation maximisation on pairs that are mostly true matches (same e-mail, same mobile;
+in a base without either, same identifier or birth date). A small base, or a training
+session with no pairs, keeps the shipped priors: hand-set values informed by a model
+trained on the sandbox generator's data.
 
 On top of the statistics, one CRM rule the model cannot know (:func:`_name_gate`): colleagues
-share a company's phone, address and e-mail domain, so two contacts are only linked when
-their names agree, and weakly agreeing names need a shared personal e-mail, phone, birth
-date or identifier too.
+share a company's phone, address and e-mail domain, relatives a home's, so two contacts are
+only linked when their names agree, or when what they share is personal (e-mail, phone,
+birth date, identifier) and not only what colleagues or relatives share.
 """
 
 from __future__ import annotations
@@ -26,16 +27,22 @@ import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException
 
+from sync.hygiene.emails import KNOWN_EMAIL_DOMAINS
 from sync.hygiene.matching import CONTACT_BLOCKS, first_name_forms_table
 
 #: Fewer records than this keep the priors instead of training (EM needs pairs).
 TRAIN_MIN_RECORDS = 5_000
-#: How many random pairs estimate how often fields agree by chance.
-U_SAMPLE_PAIRS = 2_000_000
+#: How many random pairs estimate how often fields agree by chance: three per record, at
+#: least the first and at most the second (the sample costs as much to compare whatever
+#: the size of the base, and is most of the time a small base takes).
+U_SAMPLE_PAIRS = (300_000, 1_000_000)
 #: How much memory DuckDB may take before it spills to disk.
 DUCKDB_MEMORY = "2GB"
 #: EM iterations per training session (it converges in a handful on CRM data).
 EM_ITERATIONS = 10
+#: Training sessions of EM, each on a rule's pairs with at least this many pairs.
+EM_SESSIONS = 2
+EM_MIN_PAIRS = 200
 #: No level is certain: the smallest m or u probability a trained model keeps (a level EM
 #: saw no pair at, or that never disagreed in the training pairs, would otherwise veto or
 #: force a match on its own).
@@ -72,10 +79,22 @@ def _else(m: float) -> Level:
     return ("ELSE", "all other", m, 1.0)
 
 
-def _typo(column: str, jaro_winkler: float) -> str:
+def _typo(column: str, jaro_winkler: float, other: str | None = None) -> str:
+    """``column`` of the left record and ``other`` (default: the same column) of the right
+    one equal but for a typo."""
+    left, right = f'"{column}_l"', f'"{other or column}_r"'
     return (
-        f'(jaro_winkler_similarity("{column}_l", "{column}_r") >= {jaro_winkler} '
-        f'OR damerau_levenshtein("{column}_l", "{column}_r") <= 1)'
+        f"(jaro_winkler_similarity({left}, {right}) >= {jaro_winkler} OR {_one_edit(left, right)})"
+    )
+
+
+def _one_edit(left: str, right: str) -> str:
+    """Damerau-Levenshtein distance at most 1, computed only where it can be (a swap of two
+    letters keeps the length): DuckDB's Damerau-Levenshtein is ten times slower than its
+    Levenshtein."""
+    return (
+        f"(levenshtein({left}, {right}) <= 1 "
+        f"OR (length({left}) = length({right}) AND damerau_levenshtein({left}, {right}) = 1))"
     )
 
 
@@ -84,24 +103,35 @@ _SAME_FIRST = (
     'OR list_has_any("first_forms_l", "first_whole_r"))'
 )
 _NO_FIRST = '("first_l" IS NULL OR "first_r" IS NULL)'
+_NO_LAST = '("last_l" IS NULL OR "last_r" IS NULL)'
 _SAME_LAST = '"last_l" = "last_r"'
 _ONE_SURNAME = (
     '(starts_with("last_l", "last_r" || \' \') OR starts_with("last_r", "last_l" || \' \'))'
 )
 
-Strength = Literal["alone", "with_contact", "never"]
+#: The same mailbox at another domain, unless the mailbox is made of the surname
+#: (``maria.garcia@`` at two providers is as likely two namesakes as one person: the names
+#: already said that much).
+_SAME_MAILBOX = (
+    '"email_user_l" = "email_user_r" AND NOT coalesce('
+    'contains("email_user_l", "last_first_word_l") '
+    'OR contains("email_user_l", "last_first_word_r"), FALSE)'
+)
+
+Strength = Literal["alone", "with_contact", "relatives"]
 
 #: Levels of agreement between two people's names, best first: SQL, label, prior m and u,
 #: and when two contacts may be linked at that level: on the name and the rest ("alone"),
 #: only if they also share a personal e-mail, phone, birth date or identifier
-#: ("with_contact"), or never.
+#: ("with_contact"), or as relatives (see :func:`_name_gate`). (The cheap test of a level
+#: comes first: DuckDB only evaluates the rest on the pairs that pass it.)
 NAME_LEVELS: tuple[tuple[Level, Strength], ...] = (
     (('"full_name_l" = "full_name_r"', "exact (accents, case, spacing)", 0.45, 2e-5), "alone"),
     (
         ('"first_l" = "last_r" AND "last_l" = "first_r"', "first and last swapped", 0.05, 1e-7),
         "alone",
     ),
-    ((f"{_SAME_FIRST} AND {_SAME_LAST}", "nickname or name variant", 0.08, 2e-6), "alone"),
+    ((f"{_SAME_LAST} AND {_SAME_FIRST}", "nickname or name variant", 0.08, 2e-6), "alone"),
     ((f"{_SAME_LAST} AND {_typo('first', 0.88)}", "first name typo", 0.1, 2e-6), "alone"),
     ((f"{_SAME_FIRST} AND {_typo('last', 0.92)}", "last name typo", 0.15, 1e-5), "alone"),
     (
@@ -118,14 +148,44 @@ NAME_LEVELS: tuple[tuple[Level, Strength], ...] = (
         "with_contact",
     ),
     (
-        (f"{_SAME_FIRST} AND {_ONE_SURNAME}", "one of two surnames missing", 0.03, 2e-5),
+        (f"{_ONE_SURNAME} AND {_SAME_FIRST}", "one of two surnames missing", 0.03, 2e-5),
         "with_contact",
     ),
     (
         (f"{_typo('first', 0.9)} AND {_typo('last', 0.92)}", "typos in both names", 0.01, 5e-7),
         "with_contact",
     ),
-    ((_SAME_LAST, "same last name only", 0.02, 1.3e-3), "never"),
+    (
+        (
+            f"{_typo('first', 0.9, 'last')} AND {_typo('last', 0.9, 'first')}",
+            "first and last swapped, with typos",
+            0.01,
+            2e-7,
+        ),
+        "with_contact",
+    ),
+    (
+        (
+            '("first_l" = "last_r" OR "last_l" = "first_r")',
+            "one name in the other's place",
+            0.01,
+            1e-5,
+        ),
+        "with_contact",
+    ),
+    (
+        (
+            f"{_SAME_FIRST} OR ({_NO_LAST} AND {_typo('first', 0.88)})",
+            "same first name only",
+            0.03,
+            4e-3,
+        ),
+        "with_contact",
+    ),
+    (
+        (f"({_SAME_LAST} OR {_typo('last', 0.92)})", "same last name only", 0.02, 1.3e-3),
+        "relatives",
+    ),
 )
 
 
@@ -141,36 +201,69 @@ def _name_comparison() -> dict[str, Any]:
     return spec
 
 
+#: Two different mailboxes at one company's domain (not a mailbox provider's) are two people.
+_PROVIDERS = ", ".join(f"'{domain}'" for domain in sorted(KNOWN_EMAIL_DOMAINS))
+_COLLEAGUE_MAILBOXES = (
+    '("email_l" <> "email_r" '
+    """AND split_part("email_l", '@', 2) = split_part("email_r", '@', 2) """
+    f"""AND split_part("email_l", '@', 2) NOT IN ({_PROVIDERS}))"""
+)
+
+
 def _name_gate(identifiers: Sequence[str]) -> Callable[[set[str]], str]:
     """The SQL over the prediction's ``gamma_*`` columns (Splink numbers a comparison's
     levels from "all other" = 0 upwards, null = -1) that a linked pair of contacts must pass,
-    given the columns Splink kept (it leaves out comparisons of empty columns): names that
-    agree well; or names that agree weakly (or are missing) and one shared personal key
-    (e-mail, phone, birth date, identifier); or two shared personal keys whatever the names
-    (typed past recognition), except relatives (same last name, another first name); or the
-    same identifier."""
+    given the columns the prediction has. Colleagues share a company's phone, address and
+    e-mail domain, relatives a home's phone, address and last name, so a pair is linked:
+
+    - on names that agree well;
+    - on names that agree weakly (or are missing) and one shared personal key (e-mail,
+      phone, birth date, identifier at most one typo apart);
+    - whatever the names (typed past recognition), on two shared personal keys; relatives
+      (same last name, another first name) on two keys a household does not share (no
+      phone);
+    - on the same identifier;
+    - on the same birth date at the same address (street and postcode or city) when no
+      e-mail or phone on both records disagrees (twins living together with no e-mail or
+      phone on file are the cost);
+
+    but never on two different mailboxes at one company's e-mail domain alone (namesakes
+    among colleagues): that needs a shared phone, birth date or identifier."""
     top = len(NAME_LEVELS)
-    alone = [str(top - i) for i, (_, s) in enumerate(NAME_LEVELS) if s == "alone"]
-    weak = [str(top - i) for i, (_, s) in enumerate(NAME_LEVELS) if s == "with_contact"]
+
+    def levels(strength: Strength) -> str:
+        return ", ".join(str(top - i) for i, (_, s) in enumerate(NAME_LEVELS) if s == strength)
+
     evidence = {"gamma_email": 2, "gamma_phone": 1, "gamma_birth_date": 1}
     evidence.update({f"gamma_id_{name}": 1 for name in identifiers})
-
-    never = [str(top - i) for i, (_, s) in enumerate(NAME_LEVELS) if s == "never"]
 
     def gate(columns: set[str]) -> str:
         if "gamma_name" not in columns:
             return "TRUE"
-        personal = [
-            f'CAST("{c}" >= {level} AS INT)' for c, level in evidence.items() if c in columns
-        ]
-        shared = " + ".join(personal) or "0"
-        ids = [f'"{c}" = 2' for c in evidence if c.startswith("gamma_id_") and c in columns]
-        return (
-            f"gamma_name IN ({', '.join(alone)}) "
-            f"OR (gamma_name IN (-1, {', '.join(weak)}) AND {shared} >= 1) "
-            f"OR (gamma_name NOT IN ({', '.join(never)}) AND {shared} >= 2) "
-            f"OR {' OR '.join(ids) or 'FALSE'}"
+        kept = {c: level for c, level in evidence.items() if c in columns}
+
+        def count(names: Sequence[str]) -> str:
+            return " + ".join(f'CAST("{c}" >= {kept[c]} AS INT)' for c in names) or "0"
+
+        shared = count(list(kept))
+        unshared = count([c for c in kept if c != "gamma_phone"])
+        ids = [f'"{c}" = 2' for c in kept if c.startswith("gamma_id_")]
+        places = ("gamma_birth_date", "gamma_street", "gamma_place")
+        home = [f'"{c}" >= 1' for c in places]
+        home += [f'"{c}" <> 0' for c in ("gamma_email", "gamma_phone") if c in columns]
+        same_home = " AND ".join(home) if set(places) <= columns else "FALSE"
+        linked = (
+            f"gamma_name IN ({levels('alone')}) "
+            f"OR (gamma_name IN (-1, {levels('with_contact')}) AND {shared} >= 1) "
+            f"OR (gamma_name NOT IN ({levels('relatives')}) AND {shared} >= 2) "
+            f"OR (gamma_name IN ({levels('relatives')}) AND {unshared} >= 2) "
+            f"OR {' OR '.join(ids) or 'FALSE'} "
+            f"OR ({same_home})"
         )
+        if not {"email_l", "email_r"} <= columns:
+            return linked
+        others = count([c for c in kept if c != "gamma_email"])
+        return f"({linked}) AND NOT coalesce({_COLLEAGUE_MAILBOXES} AND {others} = 0, FALSE)"
 
     return gate
 
@@ -194,15 +287,20 @@ def _place() -> dict[str, Any]:
 
 
 def _identifier(column: str) -> dict[str, Any]:
-    return _comparison(
+    """An identifier (tax id, customer number): the same, one typo apart, or not. Two
+    people share one only by mistake, so the u of "the same" is not learnt: random pairs
+    of a base with many duplicates share identifiers because they are duplicates."""
+    spec = _comparison(
         column,
         _null(column),
         [
             _exact(column, 0.95, 1e-6),
-            (f'damerau_levenshtein("{column}_l", "{column}_r") <= 1', "one typo", 0.04, 1e-5),
+            (_one_edit(f'"{column}_l"', f'"{column}_r"'), "one typo", 0.04, 1e-5),
             _else(0.01),
         ],
     )
+    spec["comparison_levels"][1]["fix_u_probability"] = True
+    return spec
 
 
 @dataclass(frozen=True)
@@ -244,7 +342,7 @@ def contact_model(identifiers: Sequence[str] = ()) -> Model:
                 _null("email"),
                 [
                     _exact("email", 0.7, 1e-6),
-                    ('"email_user_l" = "email_user_r"', "same mailbox, other domain", 0.05, 3e-5),
+                    (_SAME_MAILBOX, "same mailbox, other domain", 0.05, 3e-5),
                     _else(0.25),
                 ],
             ),
@@ -283,11 +381,18 @@ def contact_model(identifiers: Sequence[str] = ()) -> Model:
         deterministic_rules=(
             'l."email" = r."email"',
             'l."first" = r."first" AND l."last" = r."last" AND l."birth_date" = r."birth_date"',
+            *(f'l."{c}" = r."{c}"' for c in id_columns),
         ),
         # EM learns from pairs that are mostly true matches. (On pairs blocked by name,
         # namesakes outnumber duplicates in a big base and EM learns "same name" instead of
         # "same person".)
-        em_rules=('l."email" = r."email"', 'l."phone_2" = r."phone_2"'),
+        em_rules=(
+            'l."email" = r."email"',
+            'l."phone_2" = r."phone_2"',
+            # A base without e-mails or mobiles (an export of names and addresses):
+            *(f'l."{c}" = r."{c}"' for c in id_columns),
+            'l."birth_date" = r."birth_date"',
+        ),
         gate=_name_gate(identifiers),
     )
 
@@ -334,11 +439,28 @@ def company_model() -> Model:
     )
 
 
-def tempered(model: dict[str, Any]) -> dict[str, Any]:
+def tempered(model: dict[str, Any], priors: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """A trained Splink model with every m probability at least :data:`PROBABILITY_FLOOR`
-    and every u at least :data:`U_FLOOR`, each comparison's probabilities summing to 1."""
+    and every u at least :data:`U_FLOOR`, each comparison's probabilities summing to 1.
+
+    With the untrained comparisons (``priors``): a level of a comparison that EM trained
+    but that still has its prior m saw no match in training (Splink keeps the prior of a
+    level it did not observe), so its m is the floor, not the prior (two records of one
+    person never had different birth dates)."""
+    prior_m = {
+        (c["output_column_name"], level["label_for_charts"]): level.get("m_probability")
+        for c in priors
+        for level in c["comparison_levels"]
+    }
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        name = comparison["output_column_name"]
+        unchanged = [
+            lv.get("m_probability") == prior_m.get((name, lv["label_for_charts"])) for lv in levels
+        ]
+        if priors and not all(unchanged):
+            for level, same in zip(levels, unchanged, strict=True):
+                level["m_probability"] = None if same else level["m_probability"]
         for key, floor in (("m_probability", PROBABILITY_FLOOR), ("u_probability", U_FLOOR)):
             values = [lv.get(key) for lv in levels]
             values = [floor if v is None or v != v else max(v, floor) for v in values]
@@ -373,10 +495,10 @@ def linked_pairs(
             "records", model.settings(prior=1 / size), db_api=api, set_up_basic_logging=False
         )
         if size >= TRAIN_MIN_RECORDS:
-            _train(linker, model, seed)
+            _train(linker, con, model, size, seed)
             linker = Linker(
                 "records",
-                tempered(linker.misc.save_model_to_json()),
+                tempered(linker.misc.save_model_to_json(), model.comparisons),
                 db_api=api,
                 set_up_basic_logging=False,
             )
@@ -391,13 +513,31 @@ def linked_pairs(
         con.close()
 
 
-def _train(linker: Linker, model: Model, seed: int) -> None:
+def _train(
+    linker: Linker, con: duckdb.DuckDBPyConnection, model: Model, records: int, seed: int
+) -> None:
+    """u by random sampling, then m by EM on the model's rules in order, skipping a rule
+    with fewer than :data:`EM_MIN_PAIRS` pairs, until :data:`EM_SESSIONS` sessions have
+    trained. (A failed Splink session is not harmless: it leaves the model with the
+    session's blocked prior and without the comparisons its rule used.)"""
     linker.training.estimate_probability_two_random_records_match(
         list(model.deterministic_rules), recall=model.recall
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+    fewest, most = U_SAMPLE_PAIRS
+    pairs = min(max(3 * records, fewest), most)
+    linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
+    sessions = 0
     for rule in model.em_rules:
+        if sessions == EM_SESSIONS or _pairs(con, rule) < EM_MIN_PAIRS:
+            continue
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except EMTrainingException:  # no pairs to learn from: those m stay the priors
+        except EMTrainingException:  # pragma: no cover - the count above rules it out
             continue
+        sessions += 1
+
+
+def _pairs(con: duckdb.DuckDBPyConnection, rule: str) -> int:
+    """How many pairs of ``records`` the blocking rule (SQL over ``l`` and ``r``) yields."""
+    sql = f"SELECT count(*) FROM records l JOIN records r ON l.unique_id < r.unique_id AND {rule}"
+    return int(con.execute(sql).fetchall()[0][0])

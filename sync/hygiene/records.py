@@ -11,8 +11,7 @@ from typing import Any
 
 from mapping.model import Company, Contact
 from sync.config.rules import HygieneRules
-from sync.hygiene.emails import normalise_email
-from sync.hygiene.matching import domain_key
+from sync.hygiene.emails import domain_key, normalise_email
 from sync.hygiene.names import normalise_company_name, normalise_person_name
 from sync.hygiene.phones import normalise_phone
 from sync.hygiene.places import normalise_country, normalise_state, normalise_zip

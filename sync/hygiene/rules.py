@@ -3,13 +3,11 @@ obsolete records, duplicates. Importing this module registers them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
-
-import pandas as pd
 
 from mapping.model import Company, Contact
 from sync.hygiene.completeness import completeness, next_review, required_fields, review_days
-from sync.hygiene.dedupe import find_duplicates, records_frame
 from sync.hygiene.obsolete import obsolete_reasons
 from sync.hygiene.records import Checked, check_company, check_contact
 from sync.hygiene.survivorship import merge_plan
@@ -167,6 +165,8 @@ def mark_duplicates(ctx: RuleContext) -> Iterator[Output]:
 def _duplicates(
     ctx: RuleContext, object_name: ObjectName, records: Sequence[Contact | Company]
 ) -> Iterator[Output]:
+    from sync.hygiene.dedupe import find_duplicates, records_frame  # pandas and Splink: slow
+
     settings = ctx.settings.duplicates
     if len(records) < 2:
         return
@@ -205,5 +205,5 @@ def _duplicates(
             )
 
 
-def _score(value: float) -> float | None:
-    return None if pd.isna(value) else round(float(value), 4)
+def _score(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 4)

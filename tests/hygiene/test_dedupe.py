@@ -258,3 +258,85 @@ def test_audit_of_the_crm_without_a_config_says_what_is_missing(tmp_path: Path) 
     missing = tmp_path / "crmsync.yaml"
     result = CliRunner().invoke(audit_command, ["--config", str(missing)])
     assert result.exit_code == 2 and str(missing) in result.output
+
+
+#: Harder CRM cases: ids say which belong together (``same-*``) and which must stay apart.
+MORE_CASES = [
+    # Twins at one address, each with a mailbox of their own: two people.
+    {
+        "id": "twin-1",
+        "first_name": "Lucía",
+        "last_name": "Romero",
+        "birth_date": "1990-05-04",
+        "street": "Calle Luna 3",
+        "zip": "28004",
+        "city": "Madrid",
+        "email": "lucia.r@gmail.com",
+    },
+    {
+        "id": "twin-2",
+        "first_name": "Marta",
+        "last_name": "Romero",
+        "birth_date": "1990-05-04",
+        "street": "Calle Luna 3",
+        "zip": "28004",
+        "city": "Madrid",
+        "email": "marta.r@gmail.com",
+    },
+    # Namesakes among colleagues: two mailboxes at one company's domain.
+    {
+        "id": "colleague-1",
+        "first_name": "Carlos",
+        "last_name": "López",
+        "company_name": "Acme SL",
+        "email": "carlos.lopez@acme.es",
+        "zip": "28013",
+        "street": "Calle Mayor 1",
+    },
+    {
+        "id": "colleague-2",
+        "first_name": "Carlos",
+        "last_name": "López",
+        "company_name": "Acme SL",
+        "email": "clopez@acme.es",
+        "zip": "28013",
+        "street": "Calle Mayor 1",
+    },
+    # One number written without a country (the record has none) and with its code.
+    {
+        "id": "same-phone-1",
+        "first_name": "Steven",
+        "last_name": "McDonald",
+        "phone": "713-263-1972",
+        "email": "steven@brightrealty.net",
+    },
+    {
+        "id": "same-phone-2",
+        "first_name": "Steve",
+        "last_name": "McDonald",
+        "phone": "+1 713 263 1972",
+        "country": "US",
+    },
+    # A broken address: space, doubled dot, a typo'd provider.
+    {"id": "same-mail-1", "first_name": "Ana", "last_name": "Gil", "email": "ana..gil@gmial.com"},
+    {"id": "same-mail-2", "first_name": "Anna", "last_name": "Gil", "email": "ana.g il@gmail.com"},
+]
+
+
+@cache
+def more_clusters() -> pd.DataFrame:
+    return find_duplicates(pd.DataFrame(MORE_CASES)).set_index("id")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "linked"),
+    [
+        ("twin-1", "twin-2", False),
+        ("colleague-1", "colleague-2", False),
+        ("same-phone-1", "same-phone-2", True),
+        ("same-mail-1", "same-mail-2", True),
+    ],
+)
+def test_crm_cases_beyond_the_names(a: str, b: str, linked: bool) -> None:
+    found = more_clusters()
+    assert (found.loc[a, "cluster_id"] == found.loc[b, "cluster_id"]) is linked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from sync.hygiene.names import (
     normalise_person_name,
     whole_first_name_forms,
 )
-from sync.hygiene.phones import normalise_phone
+from sync.hygiene.phones import e164_digits, normalise_phone
 from sync.hygiene.places import normalise_country, normalise_state, normalise_zip
 
 # --- e-mails -----------------------------------------------------------------------------
@@ -74,6 +75,31 @@ def test_phones_in_e164_with_their_kind(
 ) -> None:
     result = normalise_phone(raw, region)
     assert (result.value, result.kind, result.finding) == (value, kind, None)
+
+
+def test_the_fast_e164_reading_agrees_with_phonenumbers_in_every_region() -> None:
+    """What duplicate matching reads without validating (``e164_digits``) is what
+    ``normalise_phone`` gives, for every region's example numbers in every format."""
+    formats = (
+        phonenumbers.PhoneNumberFormat.NATIONAL,
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+        phonenumbers.PhoneNumberFormat.E164,
+    )
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            for style in formats:
+                text = phonenumbers.format_number(number, style)
+                expected = normalise_phone(text, region)
+                if not expected.ok:  # a few examples are not valid numbers themselves
+                    continue
+                digits = "".join(ch for ch in text if ch.isdigit())
+                assert e164_digits(digits, text.startswith("+"), region) == expected.value, text
+                checked += 1
+    assert checked > 1000
 
 
 @pytest.mark.parametrize(
