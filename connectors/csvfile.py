@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
+from connectors.common import check_namespace
 from connectors.creating import linked_types
 from connectors.resilience import RetryPolicy
 from connectors.tasks import create_once
@@ -190,7 +191,7 @@ class CsvConnector:
         """Field and tag changes; an id not in the file is a ``NOT_FOUND`` outcome. The file
         is rewritten once, only when something changed."""
         for update in updates:
-            self._check_namespace(update)
+            check_namespace(update, self.tag_namespace)
         table = self._load(object_type)
         by_id = self._rows_by_id(table)
         fixed = self._fixed()
@@ -241,14 +242,6 @@ class CsvConnector:
                 row[at] = value
                 changed = True
         return changed
-
-    def _check_namespace(self, update: RecordUpdate) -> None:
-        prefix = f"{self.tag_namespace}:"
-        foreign = sorted(
-            t for t in update.tags_add | update.tags_remove if not t.startswith(prefix)
-        )
-        if foreign:
-            raise ValueError(f"refusing to touch tags outside the {prefix!r} namespace: {foreign}")
 
     # --- create ---------------------------------------------------------------------------
     def create(self, object_type: str, records: Sequence[NewRecord]) -> WriteResult:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from connectors.resilience import RetryPolicy
-from connectors.types import RecordOutcome
+from connectors.types import RecordOutcome, TaskRequest, WriteResult
 
 
 class Keyed(Protocol):
@@ -20,6 +20,13 @@ class Keyed(Protocol):
 
     @property
     def key(self) -> str: ...
+
+
+class Transport(Protocol):
+    """An adapter's transport: the requests it has sent, and how it retries."""
+
+    requests: int
+    retry: RetryPolicy
 
 
 K = TypeVar("K", bound=Keyed)
@@ -59,6 +66,24 @@ def create_once(
         seen.add(task.key)
         outcomes.append(outcome)
     return tuple(outcomes)
+
+
+def create_tasks_once(
+    tasks: Sequence[TaskRequest],
+    transport: Transport,
+    *,
+    look_up: LookUp,
+    send: Send[TaskRequest],
+    batch: int,
+    what: str,
+) -> WriteResult:
+    """An adapter's ``create_tasks()``: :func:`create_once` with ``transport``'s retries, and
+    the requests it took."""
+    before = transport.requests
+    outcomes = create_once(
+        tasks, look_up=look_up, send=send, batch=batch, retry=transport.retry, what=what
+    )
+    return WriteResult(outcomes, transport.requests - before)
 
 
 def _send_chunk(

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from connectors.hubspot.create import ASSOCIATION_BATCH, PAGE, HubSpotCreator, as_text, chunks
+from connectors.common import check_namespace, chunks
+from connectors.hubspot.create import ASSOCIATION_BATCH, PAGE, HubSpotCreator, as_text
 from connectors.hubspot.transport import HubSpotTransport, Rejected
-from connectors.tasks import create_once
+from connectors.tasks import create_tasks_once
 from connectors.types import (
     Cursor,
     FieldSchema,
@@ -266,7 +267,7 @@ class HubSpotConnector:
         """Field and tag changes, 100 records per request; per-record outcomes."""
         before = self.transport.requests
         for update in updates:
-            self._check_namespace(update)
+            check_namespace(update, self.tag_namespace)
         self._ensure_tag_options(object_type, updates)
         outcomes: list[RecordOutcome] = []
         for chunk in chunks(list(updates), PAGE):
@@ -302,14 +303,6 @@ class HubSpotConnector:
             tags = (current - update.tags_remove) | update.tags_add
             properties[self.tag_field] = ";".join(sorted(tags))
         return properties
-
-    def _check_namespace(self, update: RecordUpdate) -> None:
-        prefix = f"{self.tag_namespace}:"
-        foreign = sorted(
-            t for t in update.tags_add | update.tags_remove if not t.startswith(prefix)
-        )
-        if foreign:
-            raise ValueError(f"refusing to touch tags outside the {prefix!r} namespace: {foreign}")
 
     def _ensure_tag_options(self, object_type: str, updates: Sequence[RecordUpdate]) -> None:
         """A multi-checkbox only accepts its options: add crmsync's new tags to them first."""
@@ -370,16 +363,14 @@ class HubSpotConnector:
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> WriteResult:
         """Tasks whose key has none yet, 100 a request, each created at most once (see
         :mod:`connectors.tasks`)."""
-        before = self.transport.requests
-        outcomes = create_once(
+        return create_tasks_once(
             tasks,
+            self.transport,
             look_up=self.existing_tasks,
             send=self._send_tasks,
             batch=PAGE,
-            retry=self.transport.retry,
             what="HubSpot create tasks",
         )
-        return WriteResult(outcomes, self.transport.requests - before)
 
     def _send_tasks(self, todo: list[TaskRequest]) -> dict[str, RecordOutcome]:
         body = {"inputs": [_task_input(t) for t in todo]}

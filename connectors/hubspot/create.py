@@ -18,9 +18,10 @@ is created twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from connectors.common import chunks
 from connectors.creating import Creator, Links, Numbered, unanswered, unknown
 from connectors.hubspot.transport import HubSpotTransport, Rejected
 from connectors.types import NewRecord, RecordOutcome, RetryableError
@@ -182,8 +183,3 @@ def as_text(value: Any) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ";".join(sorted(str(v) for v in value))
     return str(value)
-
-
-def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

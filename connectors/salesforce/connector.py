@@ -28,6 +28,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
+from connectors.common import check_namespace, chunks
 from connectors.creating import link_home, linked_types
 from connectors.salesforce import soql
 from connectors.salesforce.create import (
@@ -35,14 +36,12 @@ from connectors.salesforce.create import (
     WRITE_BATCH,
     Junction,
     Writer,
-    chunks,
     json_value,
-    outcome,
 )
 from connectors.salesforce.fields import custom_field_metadata, field_schema, references
 from connectors.salesforce.soql import MODSTAMP, ById, ByModstamp
 from connectors.salesforce.transport import Rejected, SalesforceTransport
-from connectors.tasks import create_once
+from connectors.tasks import create_tasks_once
 from connectors.types import (
     Cursor,
     FieldSchema,
@@ -390,12 +389,8 @@ class SalesforceConnector:
         return body
 
     def _check_tags(self, update: RecordUpdate) -> None:
-        prefix = f"{self.tag_namespace}:"
-        tags = update.tags_add | update.tags_remove
-        foreign = sorted(t for t in tags if not t.startswith(prefix))
-        if foreign:
-            raise ValueError(f"refusing to touch tags outside the {prefix!r} namespace: {foreign}")
-        if any(";" in t for t in tags):
+        check_namespace(update, self.tag_namespace)
+        if any(";" in t for t in update.tags_add | update.tags_remove):
             raise ValueError(f"tags are kept ';'-separated in {self.tag_field}: no ';' in a tag")
 
     def _current_tags(
@@ -455,30 +450,17 @@ class SalesforceConnector:
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> WriteResult:
         """Tasks whose key has none yet, 200 a request, each created at most once (see
         :mod:`connectors.tasks`)."""
-        before = self.transport.requests
-        outcomes = create_once(
+        return create_tasks_once(
             tasks,
+            self.transport,
             look_up=self.existing_tasks,
             send=self._send_tasks,
             batch=WRITE_BATCH,
-            retry=self.transport.retry,
             what="Salesforce create Task",
         )
-        return WriteResult(outcomes, self.transport.requests - before)
 
     def _send_tasks(self, todo: list[TaskRequest]) -> dict[str, RecordOutcome]:
-        outcomes: dict[str, RecordOutcome] = {}
-        body = {"allOrNone": False, "records": [_task_record(t) for t in todo]}
-        try:
-            results = self.transport.rest("POST", "composite/sobjects", body=body, retry=False)
-        except Rejected as rejection:
-            outcomes.update(
-                {t.key: RecordOutcome(t.key, False, rejection.code, str(rejection)) for t in todo}
-            )
-            return outcomes
-        for task, result in zip(todo, results or [], strict=False):
-            outcomes[task.key] = outcome(task.key, result)
-        return outcomes
+        return self._writer.insert_keyed([(t.key, _task_record(t)) for t in todo])
 
     # --- provision ------------------------------------------------------------------------
     def create_fields(self, object_type: str, fields: Sequence[FieldSchema]) -> list[str]:

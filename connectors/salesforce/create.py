@@ -18,7 +18,7 @@ pair), so each link exists once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -184,17 +184,24 @@ class Writer(Creator[SalesforceTransport]):
         return found
 
     def _send_rows(self, junction: Junction, todo: list[_Link]) -> dict[str, RecordOutcome]:
-        rows = [junction.row(item.record_id, item.other_id, item.primary) for item in todo]
-        body = {"allOrNone": False, "records": rows}
+        return self.insert_keyed(
+            [(i.key, junction.row(i.record_id, i.other_id, i.primary)) for i in todo]
+        )
+
+    def insert_keyed(self, records: list[tuple[str, dict[str, Any]]]) -> dict[str, RecordOutcome]:
+        """One ``POST composite/sobjects`` of ``(key, record)`` pairs, never repeated here (for
+        :func:`create_once`, which looks the keys up first): each key's outcome; a key without
+        a result has none."""
+        body = {"allOrNone": False, "records": [record for _, record in records]}
         try:
             results = self.transport.rest("POST", "composite/sobjects", body=body, retry=False)
         except Rejected as rejection:
             return {
-                i.key: RecordOutcome(i.key, False, rejection.code, str(rejection)) for i in todo
+                key: RecordOutcome(key, False, rejection.code, str(rejection)) for key, _ in records
             }
         return {
-            item.key: outcome(item.key, result)
-            for item, result in zip(todo, results or [], strict=False)
+            key: outcome(key, result)
+            for (key, _), result in zip(records, results or [], strict=False)
         }
 
 
@@ -231,8 +238,3 @@ def json_value(value: Any) -> Any:
     if isinstance(value, set | frozenset | list | tuple):
         return ";".join(sorted(str(v) for v in value)) or None
     return value
-
-
-def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -25,8 +25,9 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from connectors.common import check_namespace, chunks
 from connectors.creating import link_home
-from connectors.tasks import create_once
+from connectors.tasks import create_tasks_once
 from connectors.types import (
     Cursor,
     FieldSchema,
@@ -45,7 +46,6 @@ from connectors.zoho.create import (
     RELATED_LISTS,
     WRITE_BATCH,
     Writer,
-    chunks,
     failure,
     json_value,
 )
@@ -246,13 +246,12 @@ class ZohoConnector:
     ) -> list[SourceRecord]:
         if not associations or not records:
             return records
+        lookups = {target: self._link_fields(object_type, target) for target in associations}
         out = []
         for record in records:
             links: dict[str, tuple[str, ...]] = {}
-            for target in associations:
-                ids = [
-                    _ref_id(record.fields.get(f)) for f in self._link_fields(object_type, target)
-                ]
+            for target, fields in lookups.items():
+                ids = [_ref_id(record.fields.get(f)) for f in fields]
                 related = RELATED_LISTS.get((object_type, target))
                 if related:
                     ids.extend(self._related_ids(object_type, record.id, related))
@@ -308,12 +307,8 @@ class ZohoConnector:
         return failed
 
     def _check_tags(self, update: RecordUpdate) -> None:
-        prefix = f"{self.tag_namespace}:"
-        tags = update.tags_add | update.tags_remove
-        foreign = sorted(t for t in tags if not t.startswith(prefix))
-        if foreign:
-            raise ValueError(f"refusing to touch tags outside the {prefix!r} namespace: {foreign}")
-        long = sorted(t for t in tags if len(t) > TAG_NAME_MAX)
+        check_namespace(update, self.tag_namespace)
+        long = sorted(t for t in update.tags_add | update.tags_remove if len(t) > TAG_NAME_MAX)
         if long:
             raise ValueError(f"Zoho tag names are at most {TAG_NAME_MAX} characters: {long}")
 
@@ -384,37 +379,26 @@ class ZohoConnector:
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> WriteResult:
         """Tasks whose key has none yet, 100 a request, each created at most once (see
         :mod:`connectors.tasks`)."""
-        before = self.transport.requests
-        outcomes = create_once(
+        return create_tasks_once(
             tasks,
+            self.transport,
             look_up=self.existing_tasks,
             send=self._send_tasks,
             batch=WRITE_BATCH,
-            retry=self.transport.retry,
             what="Zoho POST Tasks",
         )
-        return WriteResult(outcomes, self.transport.requests - before)
 
     def _send_tasks(self, todo: list[TaskRequest]) -> dict[str, RecordOutcome]:
-        outcomes: dict[str, RecordOutcome] = {}
         data = [_task_body(t) for t in todo]
-        try:
-            answer = self.transport.call("POST", "Tasks", body={"data": data}, retry=False)
-            items = (answer.body or {}).get("data") or []
-        except Rejected as rejection:
-            items = rejection.body.get("data") if isinstance(rejection.body, dict) else None
-            if not isinstance(items, list) or len(items) != len(todo):
-                outcomes.update(
-                    {
-                        t.key: RecordOutcome(t.key, False, rejection.code, str(rejection))
-                        for t in todo
-                    }
-                )
-                return outcomes
-        for task, item in zip(todo, items, strict=False):
-            ok = item.get("status") == "success"
-            outcomes[task.key] = RecordOutcome(task.key, True) if ok else failure(task.key, item)
-        return outcomes
+        items = self._writer.batch("POST", "Tasks", {"data": data}, len(todo), retry=False)
+        if isinstance(items, Rejected):
+            return {t.key: RecordOutcome(t.key, False, items.code, str(items)) for t in todo}
+        return {
+            t.key: RecordOutcome(t.key, True)
+            if item.get("status") == "success"
+            else failure(t.key, item)
+            for t, item in zip(todo, items, strict=True)
+        }
 
     # --- provision ------------------------------------------------------------------------
     def create_fields(self, object_type: str, fields: Sequence[FieldSchema]) -> list[str]:

@@ -15,7 +15,7 @@ is created twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -154,8 +154,3 @@ def json_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return value
-
-
-def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
