@@ -1,10 +1,11 @@
 """What keeps a long sync alive: retries with backoff and jitter that honour ``Retry-After``,
 a client-side rate limiter sized to the account's limit, and access tokens refreshed before
-they expire and at most once per 401.
+they expire and after a 401, a bounded number of times in a row.
 
 Adapters translate their vendor's errors into :class:`RetryableError` (with ``retry_after``
-when the vendor says how long to wait), :class:`StopRunError` / :class:`AuthError`, and use
-:func:`call_with_retries` around each request.
+when the vendor says how long to wait), :class:`StopRunError` / :class:`AuthError` (those
+over :mod:`requests` translate network failures with :func:`send`), and run each request
+through :meth:`RetryPolicy.run`.
 
 A request that is not safe to repeat (a create) is retried only after a failure that proves the
 CRM never acted on it (:func:`not_acted_on`): throttled (refused before any work), no connection
@@ -20,7 +21,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
+import requests
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -31,7 +34,7 @@ from tenacity import (
 )
 from urllib3.exceptions import ConnectTimeoutError
 
-from connectors.types import AuthError, RetryableError
+from connectors.types import AuthError, RetryableError, StopRunError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,6 +79,25 @@ def never_sent(error: BaseException) -> bool:
         todo.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
         todo.extend(current.args)
     return False
+
+
+def send(request: Callable[[], T], url: str, crm: str) -> T:
+    """``request()`` (through :mod:`requests`), its network failures translated: a TLS or URL
+    error stops the run, the others are transient — never with the URL's query or a header in
+    the message."""
+    host = urlsplit(url).netloc
+    try:
+        return request()
+    except requests.exceptions.SSLError:
+        raise StopRunError(
+            f"TLS verification failed for {host}: configure ca_bundle if a proxy re-signs traffic"
+        ) from None
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
+        raise StopRunError(f"invalid {crm} URL for {host}") from None
+    except requests.exceptions.JSONDecodeError:
+        raise RetryableError(f"{crm} ({host}) sent a malformed or truncated answer") from None
+    except requests.exceptions.RequestException as error:
+        raise RetryableError(f"{crm} unreachable ({host}): {type(error).__name__}") from None
 
 
 class TokenExpired(Exception):

@@ -23,14 +23,13 @@ import requests
 from simple_salesforce import SalesforceLogin
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
-from connectors.resilience import RateLimiter, RetryPolicy, TokenSource
+from connectors.resilience import RateLimiter, RetryPolicy, TokenSource, send
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.transport import (
     DailyQuota,
     Rejected,
     SalesforceTransport,
     https_session,
-    send,
 )
 from connectors.types import AuthError, RetryableError, StopRunError
 
@@ -219,7 +218,7 @@ def password_token_source(
             )
 
         try:
-            session_id, instance = send(login, login_url)
+            session_id, instance = send(login, login_url, "Salesforce")
         except SalesforceAuthenticationFailed as refusal:
             code = refusal.code
             if isinstance(code, int) or not code:  # not a SOAP fault: a server or proxy error
@@ -243,7 +242,11 @@ def _token_call(
     """The JSON answer of the OAuth token endpoint; secrets go in the form body only."""
     url = login_url.rstrip("/") + TOKEN_PATH
     host = urlsplit(url).netloc
-    response = send(lambda: http.post(url, data=form, headers={"Accept": "application/json"}), url)
+    response = send(
+        lambda: http.post(url, data=form, headers={"Accept": "application/json"}),
+        url,
+        "Salesforce",
+    )
     status = response.status_code
     try:
         body = response.json()

@@ -24,14 +24,20 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
-from connectors.resilience import RateLimiter, RetryPolicy, Throttled, TokenExpired, TokenSource
+from connectors.resilience import (
+    RateLimiter,
+    RetryPolicy,
+    Throttled,
+    TokenExpired,
+    TokenSource,
+    send,
+)
 from connectors.types import ConnectorError, RetryableError, StopRunError
 
 log = logging.getLogger(__name__)
@@ -131,24 +137,6 @@ def https_session(
     session = session or requests.Session()
     session.mount("https://", _PinnedAdapter(ca_bundle, timeout))
     return session
-
-
-def send(request: Callable[[], T], url: str) -> T:
-    """``request()``, its network failures translated (never with the URL's query or a header
-    in the message)."""
-    host = urlsplit(url).netloc
-    try:
-        return request()
-    except requests.exceptions.SSLError:
-        raise StopRunError(
-            f"TLS verification failed for {host}: configure ca_bundle if a proxy re-signs traffic"
-        ) from None
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
-        raise StopRunError(f"invalid Salesforce URL for {host}") from None
-    except requests.exceptions.JSONDecodeError:
-        raise RetryableError(f"Salesforce ({host}) sent a malformed or truncated answer") from None
-    except requests.exceptions.RequestException as error:
-        raise RetryableError(f"Salesforce unreachable ({host}): {type(error).__name__}") from None
 
 
 class SalesforceTransport:
@@ -255,7 +243,7 @@ class SalesforceTransport:
         self.requests += 1
         sf = self.client(token)
         try:
-            return send(lambda: request(sf), sf.base_url)
+            return send(lambda: request(sf), sf.base_url, "Salesforce")
         except SalesforceError as error:
             raise self._translate(error) from None
 

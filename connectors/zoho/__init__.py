@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from connectors.resilience import RateLimiter, RetryPolicy, TokenSource
+from connectors.resilience import RateLimiter, RetryPolicy, TokenSource, send
 from connectors.types import AuthError, RetryableError
 from connectors.zoho.connector import ZohoConnector
-from connectors.zoho.transport import ZohoTransport, send
+from connectors.zoho.transport import ZohoTransport
 
 __all__ = [
     "ACCOUNTS_SERVERS",
@@ -110,7 +110,9 @@ def oauth_token_source(
     }
 
     def fetch() -> tuple[str, float | None]:
-        response = send(lambda: http.post(url, data=form, timeout=timeout, verify=ca_bundle), url)
+        response = send(
+            lambda: http.post(url, data=form, timeout=timeout, verify=ca_bundle), url, "Zoho"
+        )
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryableError(f"Zoho accounts server {host} answered {response.status_code}")
         try:

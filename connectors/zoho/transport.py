@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import requests
 
-from connectors.resilience import RateLimiter, RetryPolicy, Throttled, TokenExpired, TokenSource
+from connectors.resilience import (
+    RateLimiter,
+    RetryPolicy,
+    Throttled,
+    TokenExpired,
+    TokenSource,
+    send,
+)
 from connectors.types import AuthError, ConnectorError, RetryableError, StopRunError
 
 log = logging.getLogger(__name__)
@@ -139,28 +145,13 @@ class ZohoTransport:
                 verify=self.verify,
             ),
             url,
+            "Zoho",
         )
         parsed = _json(response)
         status = response.status_code
         if status < 300 or status == 304:
             return Answer(status, parsed, response.headers)
         raise _translate(status, parsed, response.headers)
-
-
-def send(request: Callable[[], requests.Response], url: str) -> requests.Response:
-    """``request()``, its network failures translated (never with the URL's query or a
-    header in the message)."""
-    host = urlsplit(url).netloc
-    try:
-        return request()
-    except requests.exceptions.SSLError:
-        raise StopRunError(
-            f"TLS verification failed for {host}: configure ca_bundle if a proxy re-signs traffic"
-        ) from None
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
-        raise StopRunError(f"invalid Zoho URL for {host}") from None
-    except requests.exceptions.RequestException as error:
-        raise RetryableError(f"Zoho unreachable ({host}): {type(error).__name__}") from None
 
 
 def _json(response: requests.Response) -> Any:

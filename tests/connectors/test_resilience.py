@@ -19,9 +19,9 @@ from connectors.resilience import (
     TokenExpired,
     TokenSource,
     not_acted_on,
+    send,
 )
 from connectors.types import AuthError, RetryableError, StopRunError
-from connectors.zoho.transport import send
 from sandbox.http import App, Faults, running
 
 
@@ -135,14 +135,14 @@ def test_a_create_is_repeated_only_after_failures_the_crm_never_acted_on() -> No
     the request was sent, or a 5xx, do not."""
     refused = closed_port()
     with pytest.raises(RetryableError) as zoho_refused:
-        send(lambda: requests.post(refused, timeout=2), refused)
+        send(lambda: requests.post(refused, timeout=2), refused, "Zoho")
     hubspot = HubSpotTransport(refused, TokenSource(lambda: ("pat", None)), timeout=2)
     with pytest.raises(RetryableError) as hubspot_refused:
         hubspot.call("crm.objects.batch_api.create", "contacts", {"inputs": []}, retry=False)
     with running(App(), faults=Faults({"reset": 1.0})) as server:
         url = server.base_url + "/crm/v8/Contacts"
         with pytest.raises(RetryableError) as reset:
-            send(lambda: requests.post(url, json={}, timeout=2), url)
+            send(lambda: requests.post(url, json={}, timeout=2), url, "Zoho")
     assert not_acted_on(zoho_refused.value) and not_acted_on(hubspot_refused.value)
     assert not_acted_on(Throttled("429"))
     assert not not_acted_on(reset.value)
