@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache, cached_property
 from typing import Any
 
@@ -36,6 +37,17 @@ def dataset(contacts: int = 600, seed: int = 11) -> Dataset:
     return generate(contacts, seed=seed)
 
 
+class Clock:
+    """An emulator's clock, moved by hand (records are stamped with it); it starts a day after
+    the last change in :func:`dataset`."""
+
+    def __init__(self) -> None:
+        self.moment = max(c.updated_at for c in dataset().contacts) + timedelta(days=1)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
 @dataclass
 class Running:
     """One emulator serving, with what the tests need to know about it."""
@@ -50,6 +62,17 @@ class Running:
 
     def native_id(self, key: str) -> str:
         return self.harness.native_id(self, key)
+
+
+def requests_to(run: Running, method: str, endpoint: str, status: int | None = None) -> int:
+    """How many ``method`` requests the emulator answered at ``endpoint`` (with ``status``)."""
+    return sum(
+        s["count"]
+        for s in run.server.stats.snapshot()
+        if s["method"] == method
+        and s["endpoint"].rstrip("/") == endpoint.rstrip("/")
+        and (status is None or s["status"] == status)
+    )
 
 
 class Harness:

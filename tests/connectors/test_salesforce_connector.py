@@ -31,11 +31,17 @@ from connectors.types import (
     StopRunError,
     TaskRequest,
 )
-from sandbox.dataset import Dataset
 from sandbox.http import Faults
 from sync.config import parse_config
 from sync.connect import build_connector
-from tests.connectors.harness import NAMESPACE, Running, SalesforceHarness, dataset
+from tests.connectors.harness import (
+    NAMESPACE,
+    Clock,
+    Running,
+    SalesforceHarness,
+    dataset,
+    requests_to,
+)
 
 UTC = timezone.utc
 HARNESS = SalesforceHarness()
@@ -51,17 +57,7 @@ def connector(run: Running, **options: Any) -> SalesforceConnector:
     return cast(SalesforceConnector, run.connector(**options))
 
 
-def requests_to(run: Running, method: str, endpoint: str, status: int | None = None) -> int:
-    return sum(
-        s["count"]
-        for s in run.server.stats.snapshot()
-        if s["method"] == method
-        and s["endpoint"].rstrip("/") == endpoint.rstrip("/")
-        and (status is None or s["status"] == status)
-    )
-
-
-def api(run: Running, path: str) -> str:
+def api(path: str) -> str:
     return f"/services/data/v62.0/{path}"
 
 
@@ -76,20 +72,6 @@ def queries(run: Running) -> int:
     """queryAll requests and their queryMore follow-ups."""
     snapshot = run.server.stats.snapshot()
     return sum(s["count"] for s in snapshot if "/queryAll" in s["endpoint"])
-
-
-class Clock:
-    """The emulator's clock, moved by hand (records are stamped with it)."""
-
-    def __init__(self, moment: datetime):
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-def after_the_data(data: Dataset) -> datetime:
-    return max(c.updated_at for c in data.contacts) + timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +98,7 @@ def test_each_login_reads_the_org_and_logs_in_again_when_the_session_expires(
     auth: str, keypair: tuple[Path, str]
 ) -> None:
     private, public = keypair
-    clock = Clock(after_the_data(dataset()))
+    clock = Clock()
     settings = {"clock": clock, "access_token_ttl_seconds": 3600, "jwt_public_key_pem": public}
     with HARNESS.serve(**settings) as run:
         reader = connector(run, auth=auth, private_key_file=str(private))
@@ -124,7 +106,7 @@ def test_each_login_reads_the_org_and_logs_in_again_when_the_session_expires(
         clock.moment += timedelta(hours=2)  # the session died meanwhile
         assert len(list(reader.read("Contact", fields=["Email"]))) == len(dataset().contacts)
         assert logins(run, auth) == 2
-        assert requests_to(run, "GET", api(run, "queryAll"), status=401) == 1
+        assert requests_to(run, "GET", api("queryAll"), status=401) == 1
 
 
 @pytest.mark.parametrize("auth", ["refresh_token", "password"])
@@ -135,7 +117,7 @@ def test_sessions_dead_on_arrival_stop_the_run_after_a_bounded_number_of_logins(
             reader.describe("Contact")
         refreshes = reader.transport.tokens.max_refreshes
         assert logins(run, auth) == 1 + refreshes
-        assert requests_to(run, "GET", api(run, "sobjects/Contact/describe")) == 1 + refreshes
+        assert requests_to(run, "GET", api("sobjects/Contact/describe")) == 1 + refreshes
 
 
 @pytest.mark.parametrize(
@@ -187,7 +169,7 @@ def test_refused_credentials_stop_the_run_once_without_echoing_secrets(
 
 
 def test_rotated_refresh_tokens_are_used_for_the_next_refresh() -> None:
-    clock = Clock(after_the_data(dataset()))
+    clock = Clock()
     with HARNESS.serve(clock=clock, rotate_refresh_tokens=True) as run:
         reader = connector(run)
         for _ in range(3):
@@ -311,7 +293,7 @@ def test_unknown_or_hidden_fields_are_left_out_with_a_warning(
 
 
 def test_a_tie_larger_than_a_batch_is_walked_without_repeats() -> None:
-    clock = Clock(after_the_data(dataset()))
+    clock = Clock()
     with HARNESS.serve(clock=clock, query_batch_max=200) as run:
         writer = connector(run)
         writer.clock = clock
@@ -322,7 +304,7 @@ def test_a_tie_larger_than_a_batch_is_walked_without_repeats() -> None:
         assert sorted(r.id for r in records) == sorted(tied)
         assert {r.updated_at for r in records} == {clock.moment}
         assert queries(run) == 3  # 200 + 200 + 50
-        assert requests_to(run, "GET", api(run, "sobjects/Contact/deleted")) == 1
+        assert requests_to(run, "GET", api("sobjects/Contact/deleted")) == 1
 
 
 @pytest.mark.parametrize("incremental", [False, True])
@@ -345,7 +327,7 @@ def test_a_lost_query_cursor_is_resumed_after_the_last_record(
 def test_deletions_are_reported_once_and_getdeleted_is_asked_inside_its_window(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = Clock(after_the_data(dataset()))
+    clock = Clock()
     with HARNESS.serve(clock=clock) as run:
         reader = connector(run)
         reader.clock = clock
@@ -356,7 +338,7 @@ def test_deletions_are_reported_once_and_getdeleted_is_asked_inside_its_window(
         HARNESS.delete(run, second)
         changed = list(reader.read("Contact", fields=["Email"], since=Cursor(clock.moment, "")))
         assert [(r.id, r.deleted, r.updated_at) for r in changed] == [(second, True, clock.moment)]
-        assert requests_to(run, "GET", api(run, "sobjects/Contact/deleted")) == 1
+        assert requests_to(run, "GET", api("sobjects/Contact/deleted")) == 1
         everything = list(reader.read("Contact", fields=["Email"]))
         assert {r.id: r.updated_at for r in everything if r.deleted} == {
             first: deleted_first,
@@ -370,7 +352,7 @@ def test_deletions_are_reported_once_and_getdeleted_is_asked_inside_its_window(
         assert {r.id for r in changed if r.deleted} == {first, second}
         naive = Cursor(old.updated_at.replace(tzinfo=None), "")  # taken as UTC
         assert list(reader.read("Contact", fields=["Email"], since=naive)) == changed
-        assert requests_to(run, "GET", api(run, "sobjects/Contact/deleted")) == 1
+        assert requests_to(run, "GET", api("sobjects/Contact/deleted")) == 1
         assert "15 days only" in caplog.text and "full read reconciles" in caplog.text
 
 
@@ -382,7 +364,7 @@ def test_a_deals_contacts_come_from_contact_roles_primary_first() -> None:
         deals = list(reader.read("Opportunity", fields=["Name"], associations=["Contact"]))
         pages = -(-len(data.deals) // 200)
         assert queries(run) == pages
-        role_queries = requests_to(run, "GET", api(run, "query"))
+        role_queries = requests_to(run, "GET", api("query"))
         assert role_queries <= 2 * pages  # one per page (+ its queryMore)
         by_id = {r.id: r for r in deals}
         multi = 0
@@ -437,7 +419,7 @@ def test_updates_go_200_a_request_with_each_records_outcome(crm: Running) -> Non
     updates[321] = RecordUpdate(ids[321], {"Lifecycle_Stage__c": "Not a stage"})
     crm.server.stats.reset()
     result = writer.write("Contact", updates)
-    assert requests_to(crm, "PATCH", api(crm, "composite/sobjects")) == 3 == result.requests
+    assert requests_to(crm, "PATCH", api("composite/sobjects")) == 3 == result.requests
     assert [(o.id, o.error_code) for o in result.failed] == [
         (ids[123], "INVALID_EMAIL_ADDRESS"),
         (ids[321], "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
@@ -597,7 +579,7 @@ def test_fields_are_created_once_with_their_types(crm: Running) -> None:
     assert all(schema[f.name].writable and schema[f.name].custom for f in WANTED)
     crm.server.stats.reset()
     assert writer.create_fields("Contact", WANTED) == []
-    assert requests_to(crm, "POST", api(crm, "tooling/sobjects/CustomField")) == 0
+    assert requests_to(crm, "POST", api("tooling/sobjects/CustomField")) == 0
     with pytest.raises(ValueError, match="cannot be a Salesforce custom field name"):
         writer.create_fields("Contact", [FieldSchema("crmsync-score", "int", True)])
 

@@ -28,13 +28,20 @@ from connectors.types import (
 from connectors.zoho import ACCOUNTS_SERVERS, ZohoConnector, accounts_server, coql
 from connectors.zoho import connect as connect_zoho
 from connectors.zoho import oauth_token_source as zoho_tokens
-from sandbox.dataset import Dataset
 from sandbox.http import running
 from sandbox.tls import throwaway_tls
 from sandbox.zoho import ZohoApp, ZohoSettings
 from sync.config import parse_config
 from sync.connect import build_connector
-from tests.connectors.harness import FAST_RETRIES, NAMESPACE, Running, ZohoHarness, dataset
+from tests.connectors.harness import (
+    FAST_RETRIES,
+    NAMESPACE,
+    Clock,
+    Running,
+    ZohoHarness,
+    dataset,
+    requests_to,
+)
 
 UTC = timezone.utc
 HARNESS = ZohoHarness()
@@ -48,28 +55,6 @@ def crm() -> Iterator[Running]:
 
 def connector(run: Running, **options: Any) -> ZohoConnector:
     return cast(ZohoConnector, run.connector(**options))
-
-
-def requests_to(run: Running, method: str, endpoint: str) -> int:
-    return sum(
-        s["count"]
-        for s in run.server.stats.snapshot()
-        if s["method"] == method and s["endpoint"] == endpoint
-    )
-
-
-class Clock:
-    """The emulator's clock, moved by hand (records are stamped with it)."""
-
-    def __init__(self, moment: datetime):
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-def after_the_data(data: Dataset) -> datetime:
-    return max(c.updated_at for c in data.contacts) + timedelta(days=1)
 
 
 # --- auth -------------------------------------------------------------------------------------
@@ -245,7 +230,7 @@ def test_more_than_50_fields_are_read_in_column_groups_merged_by_id(
 def test_a_tie_larger_than_a_page_is_walked_by_id_without_repeats(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = Clock(after_the_data(dataset()))
+    clock = Clock()
     with HARNESS.serve(clock=clock) as run:
         writer = connector(run)
         tied = [run.native_id(c.key) for c in dataset().contacts[:25]]
@@ -261,7 +246,7 @@ def test_a_tie_larger_than_a_page_is_walked_by_id_without_repeats(
 
 
 def test_deletions_are_reported_from_the_cursor_on_and_all_of_them_in_a_full_read() -> None:
-    clock = Clock(after_the_data(dataset()))
+    clock = Clock()
     with HARNESS.serve(clock=clock) as run:
         reader = run.connector()
         first, second = (run.native_id(c.key) for c in dataset().contacts[:2])
