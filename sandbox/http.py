@@ -324,9 +324,7 @@ class EmulatorServer(ThreadingHTTPServer):
         app = self.app
         public = app.is_public(request)
         if fault == "rate_limit":
-            throttled = app.throttled(request)
-            throttled.headers.update(app.extra_headers(request, throttled))
-            return throttled
+            return _with_extra_headers(app, request, app.throttled(request))
         if fault == "server_error":
             status = (500, 502, 503)[self.stats.total() % 3]
             return Response(status, {"message": "injected server error"})
@@ -337,8 +335,7 @@ class EmulatorServer(ThreadingHTTPServer):
                 if not public:
                     refusal = app.authenticate(request) or app.rate_limit(request)
                     if refusal is not None:
-                        refusal.headers.update(app.extra_headers(request, refusal))
-                        return refusal
+                        return _with_extra_headers(app, request, refusal)
                 found = app.router.match(request.method, request.path)
                 if found is None:
                     return app.not_found(request)
@@ -369,6 +366,14 @@ class EmulatorServer(ThreadingHTTPServer):
         return Response(404, {"message": f"unknown inspection endpoint {request.path}"})
 
 
+def _with_extra_headers(app: App, request: Request, refusal: Response) -> Response:
+    """A refusal with the app's :meth:`App.extra_headers`; the headers the refusal set itself
+    win (a throttled answer's ``Remaining: 0`` is not overwritten by the current count)."""
+    for name, value in app.extra_headers(request, refusal).items():
+        refusal.headers.setdefault(name, value)
+    return refusal
+
+
 @contextmanager
 def running(
     app: App,
@@ -380,7 +385,9 @@ def running(
     """Serve ``app`` on a free port of 127.0.0.1 in a background thread for the ``with`` block."""
     server = EmulatorServer(app, port, faults=faults, ssl_context=ssl_context)
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{app.name}",
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"sandbox-{app.name}",
         daemon=True,
     )
     thread.start()

@@ -94,7 +94,9 @@ class SalesforceApp(App):
             self.store, settings.max_query_cursors, settings.long_text_filterable
         )
         self.collections = Collections(
-            self.store, self.rules, settings.collection_max_records,
+            self.store,
+            self.rules,
+            settings.collection_max_records,
             settings.collection_unknown_field_fails_request,
         )
         self.usage = ApiUsage(settings.daily_api_limit, settings.api_limit_window_seconds)
@@ -148,7 +150,7 @@ class SalesforceApp(App):
 
     def throttled(self, request: Request) -> Response:
         body = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
-        return Response(403, body, self.extra_headers(request, Response()))
+        return Response(403, body)  # the server adds Sforce-Limit-Info (extra_headers)
 
     def extra_headers(self, request: Request, response: Response) -> dict[str, str]:
         if not request.path.startswith("/services/data/"):
@@ -176,11 +178,17 @@ class SalesforceApp(App):
         """The integration user (owner of new records) and its permission set."""
         stamp = self.store.now()
         self.store.current_user_id = self._add_record(
-            "User", stamp, FirstName="Sandbox", LastName="Integration",
+            "User",
+            stamp,
+            FirstName="Sandbox",
+            LastName="Integration",
             Email=self.settings.username,
         )
         self._add_record(
-            "PermissionSet", stamp, Name="Sandbox_Integration", Label="Sandbox Integration",
+            "PermissionSet",
+            stamp,
+            Name="Sandbox_Integration",
+            Label="Sandbox Integration",
             IsOwnedByProfile=True,
         )
 
@@ -249,8 +257,9 @@ class SalesforceApp(App):
     def _path_row(table: ObjectStore, raw_id: str) -> Row:
         record_id = normalize_id(raw_id)
         if record_id is None or record_id[:3] != table.schema.key_prefix:
-            raise not_found(f"Provided external ID field does not exist or is not accessible: "
-                            f"{raw_id}")
+            raise not_found(
+                f"Provided external ID field does not exist or is not accessible: {raw_id}"
+            )
         row = table.rows.get(record_id)
         if row is None:
             raise not_found()
@@ -379,8 +388,9 @@ class SalesforceApp(App):
         table = self._table(sobject)
         row = self._path_row(table, record_id)
         values = dml.parse_record(table.schema, _body(request))
-        dml.apply(self.store, dml.check_update(self.store, table, row, values, self.rules),
-                  self.rules)
+        dml.apply(
+            self.store, dml.check_update(self.store, table, row, values, self.rules), self.rules
+        )
         return Response(204)
 
     def _delete(self, request: Request, version: str, sobject: str, record_id: str) -> Response:

@@ -87,41 +87,97 @@ class FakeClock:
 def make_dataset(contacts: int = 30) -> Dataset:
     """A small hand-made data set: 3 owners, 4 companies, ``contacts`` contacts, 4 deals.
     Contact i was last updated at T0 + i hours (contacts 7 and 8 share a time)."""
-    owners = [Owner(f"ow-{i}", f"Owner{i}", f"Sales{i}", f"owner{i}@sandbox.test")
-              for i in range(3)]
+    owners = [
+        Owner(f"ow-{i}", f"Owner{i}", f"Sales{i}", f"owner{i}@sandbox.test") for i in range(3)
+    ]
     companies = [
-        Company(f"co-{i}", f"Company {i} S.L.", f"company{i}.test", "+34 910 000 00" + str(i),
-                f"Calle {i}", "Madrid", "Madrid", "2800" + str(i), "ES", "Retail", 10 * (i + 1),
-                None, i == 3, f"ow-{i % 3}", T0, T0 + timedelta(days=i),
-                frozenset({"VIP"}) if i % 2 else frozenset())
+        Company(
+            f"co-{i}",
+            f"Company {i} S.L.",
+            f"company{i}.test",
+            "+34 910 000 00" + str(i),
+            f"Calle {i}",
+            "Madrid",
+            "Madrid",
+            "2800" + str(i),
+            "ES",
+            "Retail",
+            10 * (i + 1),
+            None,
+            i == 3,
+            f"ow-{i % 3}",
+            T0,
+            T0 + timedelta(days=i),
+            frozenset({"VIP"}) if i % 2 else frozenset(),
+        )
         for i in range(4)
     ]
     people = []
     for i in range(contacts):
         updated = T0 + timedelta(hours=i if i != 8 else 7)
-        people.append(Contact(
-            key=f"ct-{i}", first_name=f"Name{i}", last_name=f"Surname{i}",
-            email=None if i == 3 else f"person{i}@example.test",
-            other_emails=("alt@example.test",) if i == 2 else (), phone=f"+34 600 000 {i:03d}",
-            mobile=None, street=None, city="Sevilla" if i % 2 else "Madrid", state=None,
-            zip=None, country="ES", birth_date=date(1990, 5, 17) if i == 1 else None,
-            job_title="Buyer" if i % 4 == 0 else None, company_key=f"co-{i % 4}",
-            company_name=f"Company {i % 4} S.L.", owner_id=f"ow-{i % 3}",
-            source_channel=("web", "chat", "call")[i % 3], created_at=T0, updated_at=updated,
-            last_interaction_at=updated if i % 5 == 0 else None, last_open_at=None,
-            last_click_at=None, email_opens=i, email_clicks=i // 2,
-            marketing_consent=True if i % 2 else None, unsubscribed=i == 4, hard_bounce=False,
-            nps_score=i % 11, nps_date=date(2024, 3, 1), support_tickets=0,
-            avg_resolution_hours=12.5 if i == 1 else None, returns=0, failed_payments=0,
-            referrals=0, reward_preference="gift" if i == 1 else None, disqualified=False,
-            disqualified_reason=None, retired_reason=None, asked_price=i % 2 == 0,
-            meeting_booked=False, quote_received=False,
-            tags=frozenset({"newsletter", "fair-2024"}) if i % 3 == 0 else frozenset(),
-        ))
+        people.append(
+            Contact(
+                key=f"ct-{i}",
+                first_name=f"Name{i}",
+                last_name=f"Surname{i}",
+                email=None if i == 3 else f"person{i}@example.test",
+                other_emails=("alt@example.test",) if i == 2 else (),
+                phone=f"+34 600 000 {i:03d}",
+                mobile=None,
+                street=None,
+                city="Sevilla" if i % 2 else "Madrid",
+                state=None,
+                zip=None,
+                country="ES",
+                birth_date=date(1990, 5, 17) if i == 1 else None,
+                job_title="Buyer" if i % 4 == 0 else None,
+                company_key=f"co-{i % 4}",
+                company_name=f"Company {i % 4} S.L.",
+                owner_id=f"ow-{i % 3}",
+                source_channel=("web", "chat", "call")[i % 3],
+                created_at=T0,
+                updated_at=updated,
+                last_interaction_at=updated if i % 5 == 0 else None,
+                last_open_at=None,
+                last_click_at=None,
+                email_opens=i,
+                email_clicks=i // 2,
+                marketing_consent=True if i % 2 else None,
+                unsubscribed=i == 4,
+                hard_bounce=False,
+                nps_score=i % 11,
+                nps_date=date(2024, 3, 1),
+                support_tickets=0,
+                avg_resolution_hours=12.5 if i == 1 else None,
+                returns=0,
+                failed_payments=0,
+                referrals=0,
+                reward_preference="gift" if i == 1 else None,
+                disqualified=False,
+                disqualified_reason=None,
+                retired_reason=None,
+                asked_price=i % 2 == 0,
+                meeting_booked=False,
+                quote_received=False,
+                tags=frozenset({"newsletter", "fair-2024"}) if i % 3 == 0 else frozenset(),
+            )
+        )
     deals = [
-        Deal(f"dl-{i}", f"Deal {i}", 1000.0 + i, "EUR", stage, date(2024, 2, 1 + i),
-             PRODUCTS[i:i + 2], f"ow-{i % 3}", "web", f"co-{i}", (f"ct-{i}", f"ct-{i + 4}"),
-             T0, T0 + timedelta(days=1))
+        Deal(
+            f"dl-{i}",
+            f"Deal {i}",
+            1000.0 + i,
+            "EUR",
+            stage,
+            date(2024, 2, 1 + i),
+            PRODUCTS[i : i + 2],
+            f"ow-{i % 3}",
+            "web",
+            f"co-{i}",
+            (f"ct-{i}", f"ct-{i + 4}"),
+            T0,
+            T0 + timedelta(days=1),
+        )
         for i, stage in enumerate(("open", "meeting", "won", "lost"))
     ]
     return Dataset(1, owners, companies, people, deals, GroundTruth())
@@ -151,11 +207,13 @@ class Hubs:
     def __init__(self, server: EmulatorServer) -> None:
         self.server = server
 
-    def start(self, dataset: Dataset | None = None, faults: Faults | None = None,
-              **settings: Any) -> Hub:
+    def start(
+        self, dataset: Dataset | None = None, faults: Faults | None = None, **settings: Any
+    ) -> Hub:
         settings.setdefault("clock", FakeClock())
-        app = HubSpotApp(make_dataset() if dataset is None else dataset,
-                         HubSpotSettings(**settings))
+        app = HubSpotApp(
+            make_dataset() if dataset is None else dataset, HubSpotSettings(**settings)
+        )
         return self.install(app, faults)
 
     def install(self, app: HubSpotApp, faults: Faults | None = None) -> Hub:
@@ -188,16 +246,24 @@ def test_get_page_follows_the_after_cursor_and_get_all_reads_every_contact_once(
     second = hub.client.crm.contacts.basic_api.get_page(limit=10, after=first.paging.next.after)
     assert {r.id for r in first.results}.isdisjoint(r.id for r in second.results)
     everyone = hub.client.crm.contacts.get_all()
-    assert sorted(r.id for r in everyone) == sorted(str(i) for i in
-                                                   (hub.app.ids[f"ct-{n}"] for n in range(30)))
+    assert sorted(r.id for r in everyone) == sorted(
+        str(i) for i in (hub.app.ids[f"ct-{n}"] for n in range(30))
+    )
     last = hub.client.crm.contacts.basic_api.get_page(limit=100)
     assert last.paging is None
 
 
 def test_records_carry_requested_properties_in_hubspot_formats(hub: Hub) -> None:
     page = hub.client.crm.contacts.basic_api.get_page(
-        limit=2, properties=["date_of_birth", "marketing_consent", "avg_ticket_resolution_hours",
-                             "tags", "jobtitle", "no_such_property"],
+        limit=2,
+        properties=[
+            "date_of_birth",
+            "marketing_consent",
+            "avg_ticket_resolution_hours",
+            "tags",
+            "jobtitle",
+            "no_such_property",
+        ],
     )
     zero, one = page.results
     assert one.properties["date_of_birth"] == "1990-05-17"
@@ -209,8 +275,11 @@ def test_records_carry_requested_properties_in_hubspot_formats(hub: Hub) -> None
     for record in (zero, one):
         assert {"hs_object_id", "createdate", "lastmodifieddate"} <= set(record.properties)
         assert record.properties["hs_object_id"] == record.id
-    raw = requests.get(f"{hub.url}/crm/v3/objects/contacts", headers=hub.headers(),
-                       params={"limit": "1", "properties": "email,firstname"}).json()
+    raw = requests.get(
+        f"{hub.url}/crm/v3/objects/contacts",
+        headers=hub.headers(),
+        params={"limit": "1", "properties": "email,firstname"},
+    ).json()
     record = raw["results"][0]
     assert record["createdAt"] == "2024-01-01T00:00:00.000Z"
     assert record["properties"]["email"] == "person0@example.test"
@@ -222,8 +291,16 @@ def test_default_properties_and_object_type_ids(hub: Hub) -> None:
     by_id = requests.get(f"{hub.url}/crm/v3/objects/0-3", headers=hub.headers()).json()
     assert by_name == by_id
     deal = by_name["results"][0]["properties"]
-    assert set(deal) == {"hs_object_id", "createdate", "hs_lastmodifieddate", "amount",
-                         "closedate", "dealname", "dealstage", "pipeline"}
+    assert set(deal) == {
+        "hs_object_id",
+        "createdate",
+        "hs_lastmodifieddate",
+        "amount",
+        "closedate",
+        "dealname",
+        "dealstage",
+        "pipeline",
+    }
     assert deal["closedate"] == "2024-02-01T00:00:00.000Z"
     assert deal["dealstage"] in {"qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin"}
     stages = [r["properties"]["dealstage"] for r in by_name["results"]]
@@ -241,8 +318,9 @@ def test_list_limit_over_100_is_a_validation_error_unless_clamped(hubs: Hubs) ->
 
 
 def test_associations_param_lists_primary_and_unlabeled_company(hub: Hub) -> None:
-    record = hub.client.crm.contacts.basic_api.get_by_id(hub.id_of("ct-5"),
-                                                         associations=["companies", "deals"])
+    record = hub.client.crm.contacts.basic_api.get_by_id(
+        hub.id_of("ct-5"), associations=["companies", "deals"]
+    )
     companies = record.associations["companies"].results
     assert [(a.id, a.type) for a in companies] == [
         (hub.id_of("co-1"), "contact_to_company"),
@@ -281,15 +359,17 @@ def test_create_update_clear_and_conflict(hubs: Hubs) -> None:
     clock = FakeClock()
     hub = hubs.start(clock=clock)
     basic = hub.client.crm.contacts.basic_api
-    created = basic.create(SimplePublicObjectInputForCreate(
-        properties={"email": "new@example.test", "firstname": "Nora", "nps_score": "9"}
-    ))
+    created = basic.create(
+        SimplePublicObjectInputForCreate(
+            properties={"email": "new@example.test", "firstname": "Nora", "nps_score": "9"}
+        )
+    )
     assert created.properties["firstname"] == "Nora"
     assert created.created_at == created.updated_at == clock.now
     clock.advance(minutes=5)
-    updated = basic.update(created.id, SimplePublicObjectInput(
-        properties={"firstname": "", "lifecyclestage": "lead"}
-    ))
+    updated = basic.update(
+        created.id, SimplePublicObjectInput(properties={"firstname": "", "lifecyclestage": "lead"})
+    )
     assert updated.updated_at == clock.now
     assert updated.properties["lastmodifieddate"] == "2025-06-01T00:05:00.000Z"
     again = basic.get_by_id(created.id, properties=["firstname", "lifecyclestage"])
@@ -302,22 +382,26 @@ def test_create_update_clear_and_conflict(hubs: Hubs) -> None:
     assert f"Existing ID: {created.id}" in body_of(clash.value)["message"]
 
 
-@pytest.mark.parametrize(("properties", "code"), [
-    ({"no_such_field": "x"}, "PROPERTY_DOESNT_EXIST"),
-    ({"hs_email_open": "3"}, "READ_ONLY_VALUE"),
-    ({"lifecyclestage": "prospect"}, "INVALID_OPTION"),
-    ({"tags": "newsletter;unknown-tag"}, "INVALID_OPTION"),
-    ({"nps_score": "1.5e3"}, "INVALID_INTEGER"),
-    ({"nps_score": " 7"}, "INVALID_INTEGER"),
-    ({"date_of_birth": "17/05/1990"}, "INVALID_DATE"),
-    ({"marketing_consent": "yes"}, "INVALID_BOOLEAN"),
-])
+@pytest.mark.parametrize(
+    ("properties", "code"),
+    [
+        ({"no_such_field": "x"}, "PROPERTY_DOESNT_EXIST"),
+        ({"hs_email_open": "3"}, "READ_ONLY_VALUE"),
+        ({"lifecyclestage": "prospect"}, "INVALID_OPTION"),
+        ({"tags": "newsletter;unknown-tag"}, "INVALID_OPTION"),
+        ({"nps_score": "1.5e3"}, "INVALID_INTEGER"),
+        ({"nps_score": " 7"}, "INVALID_INTEGER"),
+        ({"date_of_birth": "17/05/1990"}, "INVALID_DATE"),
+        ({"marketing_consent": "yes"}, "INVALID_BOOLEAN"),
+    ],
+)
 def test_invalid_property_values_are_refused_with_hubspot_codes(
     hub: Hub, properties: dict[str, str], code: str
 ) -> None:
     with pytest.raises(ApiException) as refused:
-        hub.client.crm.contacts.basic_api.update(hub.id_of("ct-1"),
-                                                 SimplePublicObjectInput(properties=properties))
+        hub.client.crm.contacts.basic_api.update(
+            hub.id_of("ct-1"), SimplePublicObjectInput(properties=properties)
+        )
     body = body_of(refused.value)
     assert refused.value.status == 400
     assert body["category"] == "VALIDATION_ERROR"
@@ -330,8 +414,9 @@ def test_padded_values_are_trimmed_when_the_2025_rule_is_off(hubs: Hubs) -> None
     hub = hubs.start(reject_padded_values=False)
     basic = hub.client.crm.contacts.basic_api
     basic.update(hub.id_of("ct-1"), SimplePublicObjectInput(properties={"nps_score": " 7 "}))
-    assert basic.get_by_id(hub.id_of("ct-1"), properties=["nps_score"]).properties[
-        "nps_score"] == "7"
+    assert (
+        basic.get_by_id(hub.id_of("ct-1"), properties=["nps_score"]).properties["nps_score"] == "7"
+    )
 
 
 def test_batch_update_reports_unknown_ids_in_a_207(hub: Hub) -> None:
@@ -362,10 +447,16 @@ def test_batch_update_with_an_invalid_value_fails_whole_batch_by_default(hub: Hu
 
 def test_batch_update_in_multi_status_mode_writes_the_valid_inputs(hubs: Hubs) -> None:
     hub = hubs.start(batch_validation="multi_status")
-    answer = hub.client.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput([
-        SimplePublicObjectBatchInput(id=hub.id_of("ct-1"), properties={"firstname": "Ana"}),
-        SimplePublicObjectBatchInput(id=hub.id_of("ct-2"), properties={"hs_email_open": "1"}),
-    ]))
+    answer = hub.client.crm.contacts.batch_api.update(
+        BatchInputSimplePublicObjectBatchInput(
+            [
+                SimplePublicObjectBatchInput(id=hub.id_of("ct-1"), properties={"firstname": "Ana"}),
+                SimplePublicObjectBatchInput(
+                    id=hub.id_of("ct-2"), properties={"hs_email_open": "1"}
+                ),
+            ]
+        )
+    )
     assert answer.num_errors == 1
     assert answer.errors[0].category == "VALIDATION_ERROR"
     assert answer.errors[0].errors[0].code == "READ_ONLY_VALUE"
@@ -383,12 +474,20 @@ def test_batches_over_100_inputs_and_duplicate_ids_are_refused(hub: Hub) -> None
 
 
 def test_batch_upsert_by_email_creates_and_updates(hub: Hub) -> None:
-    answer = hub.client.crm.contacts.batch_api.upsert(BatchInputSimplePublicObjectBatchInputUpsert([
-        SimplePublicObjectBatchInputUpsert(id="fresh@example.test", id_property="email",
-                                           properties={"firstname": "Fresh"}),
-        SimplePublicObjectBatchInputUpsert(id="person7@example.test", id_property="email",
-                                           properties={"lastname": "Updated"}),
-    ]))
+    answer = hub.client.crm.contacts.batch_api.upsert(
+        BatchInputSimplePublicObjectBatchInputUpsert(
+            [
+                SimplePublicObjectBatchInputUpsert(
+                    id="fresh@example.test", id_property="email", properties={"firstname": "Fresh"}
+                ),
+                SimplePublicObjectBatchInputUpsert(
+                    id="person7@example.test",
+                    id_property="email",
+                    properties={"lastname": "Updated"},
+                ),
+            ]
+        )
+    )
     by_email = {r.properties["email"]: r for r in answer.results}
     assert by_email["fresh@example.test"].new is True
     assert by_email["person7@example.test"].new is False
@@ -396,31 +495,50 @@ def test_batch_upsert_by_email_creates_and_updates(hub: Hub) -> None:
     assert by_email["person7@example.test"].properties["lastname"] == "Updated"
     wrong = [SimplePublicObjectBatchInputUpsert(id="1", id_property="hs_object_id", properties={})]
     with pytest.raises(ApiException, match="non-unique 0-1 property hs_object_id"):
-        hub.client.crm.contacts.batch_api.upsert(BatchInputSimplePublicObjectBatchInputUpsert(wrong))
+        hub.client.crm.contacts.batch_api.upsert(
+            BatchInputSimplePublicObjectBatchInputUpsert(wrong)
+        )
 
 
 def test_batch_read_create_and_archive(hub: Hub) -> None:
     batch = hub.client.crm.contacts.batch_api
-    read = batch.read(BatchReadInputSimplePublicObjectId(
-        inputs=[SimplePublicObjectId(id=hub.id_of("ct-1")), SimplePublicObjectId(id="31337")],
-        properties=["email"], properties_with_history=[],
-    ))
+    read = batch.read(
+        BatchReadInputSimplePublicObjectId(
+            inputs=[SimplePublicObjectId(id=hub.id_of("ct-1")), SimplePublicObjectId(id="31337")],
+            properties=["email"],
+            properties_with_history=[],
+        )
+    )
     assert read.num_errors == 1 and read.errors[0].context == {"ids": ["31337"]}
     with pytest.raises(NotFoundException):
-        batch.read(BatchReadInputSimplePublicObjectId(
-            inputs=[SimplePublicObjectId(id="31337")], properties=[], properties_with_history=[]))
-    created = batch.create(BatchInputSimplePublicObjectBatchInputForCreate([
-        SimplePublicObjectBatchInputForCreate(properties={"email": f"b{i}@example.test"})
-        for i in range(2)
-    ]))
+        batch.read(
+            BatchReadInputSimplePublicObjectId(
+                inputs=[SimplePublicObjectId(id="31337")], properties=[], properties_with_history=[]
+            )
+        )
+    created = batch.create(
+        BatchInputSimplePublicObjectBatchInputForCreate(
+            [
+                SimplePublicObjectBatchInputForCreate(properties={"email": f"b{i}@example.test"})
+                for i in range(2)
+            ]
+        )
+    )
     assert len(created.results) == 2
-    batch.archive(BatchInputSimplePublicObjectId([SimplePublicObjectId(r.id)
-                                                  for r in created.results]))
+    batch.archive(
+        BatchInputSimplePublicObjectId([SimplePublicObjectId(r.id) for r in created.results])
+    )
     assert len(hub.client.crm.contacts.get_all()) == 30
     with pytest.raises(ApiException) as clash:
-        batch.create(BatchInputSimplePublicObjectBatchInputForCreate([
-            SimplePublicObjectBatchInputForCreate(properties={"email": "person1@example.test"})
-        ]))
+        batch.create(
+            BatchInputSimplePublicObjectBatchInputForCreate(
+                [
+                    SimplePublicObjectBatchInputForCreate(
+                        properties={"email": "person1@example.test"}
+                    )
+                ]
+            )
+        )
     assert clash.value.status == 409
 
 
@@ -430,8 +548,7 @@ def search(hub: Hub, **request: Any) -> Any:
 
 
 def since(moment: str) -> list[dict[str, Any]]:
-    return [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE",
-                          "value": moment}]}]
+    return [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": moment}]}]
 
 
 def test_search_modified_since_sorted_ascending_pages_with_offsets(hub: Hub) -> None:
@@ -443,8 +560,13 @@ def test_search_modified_since_sorted_ascending_pages_with_offsets(hub: Hub) -> 
     epoch_ms = str(int((T0 + timedelta(hours=5)).timestamp() * 1000))
     second = search(hub, filter_groups=since(epoch_ms), sorts=ascending, limit=4, after="4")
     assert [r.id for r in second.results] == [hub.id_of(f"ct-{i}") for i in (9, 10, 11, 12)]
-    descending = search(hub, filter_groups=since("2024-01-01T05:00:00Z"),
-                        sorts=["-lastmodifieddate"], limit=3, after="20")
+    descending = search(
+        hub,
+        filter_groups=since("2024-01-01T05:00:00Z"),
+        sorts=["-lastmodifieddate"],
+        limit=3,
+        after="20",
+    )
     # newest first; contacts 7 and 8 share a time and keep id order
     assert [r.id for r in descending.results] == [hub.id_of(f"ct-{i}") for i in (9, 7, 8)]
 
@@ -452,9 +574,12 @@ def test_search_modified_since_sorted_ascending_pages_with_offsets(hub: Hub) -> 
 def test_search_keyset_cursor_on_modified_and_id(hub: Hub) -> None:
     seventh = "2024-01-01T07:00:00Z"
     keyset = [
-        {"filters": [{"propertyName": "lastmodifieddate", "operator": "EQ", "value": seventh},
-                     {"propertyName": "hs_object_id", "operator": "GT",
-                      "value": hub.id_of("ct-7")}]},
+        {
+            "filters": [
+                {"propertyName": "lastmodifieddate", "operator": "EQ", "value": seventh},
+                {"propertyName": "hs_object_id", "operator": "GT", "value": hub.id_of("ct-7")},
+            ]
+        },
         {"filters": [{"propertyName": "lastmodifieddate", "operator": "GT", "value": seventh}]},
     ]
     found = search(hub, filter_groups=keyset, sorts=["lastmodifieddate"], limit=3)
@@ -472,19 +597,41 @@ def test_search_stops_at_10000_results(hub: Hub) -> None:
     assert body_of(refused.value)["category"] == "VALIDATION_ERROR"
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ([{"propertyName": "email", "operator": "EQ", "value": "PERSON4@example.test"}], [4]),
-    ([{"propertyName": "source_channel", "operator": "IN", "values": ["chat"]},
-      {"propertyName": "nps_score", "operator": "BETWEEN", "value": "4", "highValue": "8"}],
-     [4, 7, 16, 19, 28]),
-    ([{"propertyName": "email", "operator": "NOT_HAS_PROPERTY"}], [3]),
-    ([{"propertyName": "tags", "operator": "EQ", "value": "fair-2024"},
-      {"propertyName": "hs_object_id", "operator": "LT", "value": "100000008"}], [0, 3, 6]),
-    ([{"propertyName": "email", "operator": "CONTAINS_TOKEN", "value": "person2*"},
-      {"propertyName": "city", "operator": "NEQ", "value": "madrid"}], [21, 23, 25, 27, 29]),
-    ([{"propertyName": "hs_email_optout", "operator": "EQ", "value": "true"}], [4]),
-    ([{"propertyName": "date_of_birth", "operator": "HAS_PROPERTY"}], [1]),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ([{"propertyName": "email", "operator": "EQ", "value": "PERSON4@example.test"}], [4]),
+        (
+            [
+                {"propertyName": "source_channel", "operator": "IN", "values": ["chat"]},
+                {
+                    "propertyName": "nps_score",
+                    "operator": "BETWEEN",
+                    "value": "4",
+                    "highValue": "8",
+                },
+            ],
+            [4, 7, 16, 19, 28],
+        ),
+        ([{"propertyName": "email", "operator": "NOT_HAS_PROPERTY"}], [3]),
+        (
+            [
+                {"propertyName": "tags", "operator": "EQ", "value": "fair-2024"},
+                {"propertyName": "hs_object_id", "operator": "LT", "value": "100000008"},
+            ],
+            [0, 3, 6],
+        ),
+        (
+            [
+                {"propertyName": "email", "operator": "CONTAINS_TOKEN", "value": "person2*"},
+                {"propertyName": "city", "operator": "NEQ", "value": "madrid"},
+            ],
+            [21, 23, 25, 27, 29],
+        ),
+        ([{"propertyName": "hs_email_optout", "operator": "EQ", "value": "true"}], [4]),
+        ([{"propertyName": "date_of_birth", "operator": "HAS_PROPERTY"}], [1]),
+    ],
+)
 def test_search_filter_operators(
     hub: Hub, filters: list[dict[str, Any]], expected: list[int]
 ) -> None:
@@ -494,16 +641,23 @@ def test_search_filter_operators(
 
 
 def test_search_filter_groups_are_ored_and_limits_enforced(hub: Hub) -> None:
-    group = [{"filters": [{"propertyName": "email", "operator": "EQ",
-                           "value": f"person{i}@example.test"}]} for i in (1, 2)]
+    group = [
+        {
+            "filters": [
+                {"propertyName": "email", "operator": "EQ", "value": f"person{i}@example.test"}
+            ]
+        }
+        for i in (1, 2)
+    ]
     assert search(hub, filter_groups=group).total == 2
     filter_ = {"propertyName": "city", "operator": "HAS_PROPERTY"}
-    for request in ({"filter_groups": [{"filters": [filter_]}] * 6},
-                    {"filter_groups": [{"filters": [filter_] * 11}]},
-                    {"filter_groups": [{"filters": [filter_] * 9}] * 3},
-                    {"limit": 201},
-                    {"filter_groups": [{"filters": [{"propertyName": "nope",
-                                                     "operator": "HAS_PROPERTY"}]}]}):
+    for request in (
+        {"filter_groups": [{"filters": [filter_]}] * 6},
+        {"filter_groups": [{"filters": [filter_] * 11}]},
+        {"filter_groups": [{"filters": [filter_] * 9}] * 3},
+        {"limit": 201},
+        {"filter_groups": [{"filters": [{"propertyName": "nope", "operator": "HAS_PROPERTY"}]}]},
+    ):
         with pytest.raises(ApiException) as refused:
             search(hub, **request)
         assert refused.value.status == 400
@@ -529,17 +683,27 @@ def test_incremental_search_stays_fast_at_200k_records(hubs: Hubs) -> None:
     store.finish_loading()
     hub = hubs.install(app)
     ascending = [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]
-    found = search(hub, filter_groups=since(str(started + 100_000 * 1000)), sorts=ascending,
-                   limit=200, after="9800")
+    found = search(
+        hub,
+        filter_groups=since(str(started + 100_000 * 1000)),
+        sorts=ascending,
+        limit=200,
+        after="9800",
+    )
     assert found.total == 100_000
     assert found.results[0].properties["firstname"] == "n109800"
     session = requests.Session()
-    body = {"filterGroups": since(str(started + 100_000 * 1000)), "sorts": ascending,
-            "limit": 200, "after": "9800"}
+    body = {
+        "filterGroups": since(str(started + 100_000 * 1000)),
+        "sorts": ascending,
+        "limit": 200,
+        "after": "9800",
+    }
     session.post(f"{hub.url}/crm/v3/objects/contacts/search", json=body, headers=hub.headers())
     begun = time.perf_counter()
-    answer = session.post(f"{hub.url}/crm/v3/objects/contacts/search", json=body,
-                          headers=hub.headers())
+    answer = session.post(
+        f"{hub.url}/crm/v3/objects/contacts/search", json=body, headers=hub.headers()
+    )
     elapsed = time.perf_counter() - begun
     assert answer.json()["total"] == 100_000
     assert elapsed < 0.25, f"an indexed search took {elapsed:.3f}s"  # a scan takes seconds
@@ -547,15 +711,49 @@ def test_incremental_search_stays_fast_at_200k_records(hubs: Hubs) -> None:
 
 # --- properties -----------------------------------------------------------------------------------
 CONTACT_FIELDS = {
-    "hs_object_id", "firstname", "lastname", "email", "hs_additional_emails", "phone",
-    "mobilephone", "address", "city", "state", "zip", "country", "date_of_birth", "jobtitle",
-    "company", "hubspot_owner_id", "source_channel", "createdate", "lastmodifieddate",
-    "notes_last_updated", "hs_email_last_open_date", "hs_email_last_click_date",
-    "hs_email_open", "hs_email_click", "marketing_consent", "hs_email_optout",
-    "email_hard_bounce", "nps_score", "nps_date", "support_tickets",
-    "avg_ticket_resolution_hours", "product_returns", "failed_payments", "referrals_count",
-    "reward_preference", "disqualified", "disqualification_reason", "retired_reason",
-    "asked_for_price", "meeting_booked", "quote_received", "lifecyclestage", "tags",
+    "hs_object_id",
+    "firstname",
+    "lastname",
+    "email",
+    "hs_additional_emails",
+    "phone",
+    "mobilephone",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "country",
+    "date_of_birth",
+    "jobtitle",
+    "company",
+    "hubspot_owner_id",
+    "source_channel",
+    "createdate",
+    "lastmodifieddate",
+    "notes_last_updated",
+    "hs_email_last_open_date",
+    "hs_email_last_click_date",
+    "hs_email_open",
+    "hs_email_click",
+    "marketing_consent",
+    "hs_email_optout",
+    "email_hard_bounce",
+    "nps_score",
+    "nps_date",
+    "support_tickets",
+    "avg_ticket_resolution_hours",
+    "product_returns",
+    "failed_payments",
+    "referrals_count",
+    "reward_preference",
+    "disqualified",
+    "disqualification_reason",
+    "retired_reason",
+    "asked_for_price",
+    "meeting_booked",
+    "quote_received",
+    "lifecyclestage",
+    "tags",
 }
 
 
@@ -569,91 +767,161 @@ def test_property_catalogue_matches_fields_md(hub: Hub) -> None:
     assert [o.value for o in contacts["tags"].options] == ["fair-2024", "newsletter"]
     assert [o.value for o in contacts["lifecyclestage"].options][:2] == ["subscriber", "lead"]
     assert {o.label for o in contacts["hubspot_owner_id"].options} == {
-        f"Owner{i} Sales{i}" for i in range(3)}
+        f"Owner{i} Sales{i}" for i in range(3)
+    }
     deals = {p.name: p for p in core.get_all("deals").results}
     assert [o.value for o in deals["dealstage"].options] == [
-        "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
-        "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"]
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    ]
     assert [o.value for o in deals["products"].options] == list(PRODUCTS)
     assert core.get_by_name("companies", "hs_lastmodifieddate").type == "datetime"
 
 
 def test_property_create_conflict_patch_options_then_write(hub: Hub) -> None:
     core = hub.client.crm.properties.core_api
-    created, status, headers = core.create_with_http_info("contacts", PropertyCreate(
-        name="crmsync_segment", label="Segment", type="enumeration", field_type="select",
-        group_name="contactinformation", options=[OptionInput(label="Lead", value="LEAD",
-                                                              hidden=False)]))
+    created, status, headers = core.create_with_http_info(
+        "contacts",
+        PropertyCreate(
+            name="crmsync_segment",
+            label="Segment",
+            type="enumeration",
+            field_type="select",
+            group_name="contactinformation",
+            options=[OptionInput(label="Lead", value="LEAD", hidden=False)],
+        ),
+    )
     assert status == 201
     assert headers["Location"].endswith("/crm/v3/properties/0-1/crmsync_segment")
     assert created.modification_metadata.read_only_value is False
     with pytest.raises(PropertyApiException) as clash:
-        core.create("contacts", PropertyCreate(name="crmsync_segment", label="x",
-                                               type="string", field_type="text", group_name="g"))
+        core.create(
+            "contacts",
+            PropertyCreate(
+                name="crmsync_segment", label="x", type="string", field_type="text", group_name="g"
+            ),
+        )
     assert clash.value.status == 409
-    core.update("contacts", "crmsync_segment", PropertyUpdate(options=[
-        OptionInput(label="Lead", value="LEAD", hidden=False),
-        OptionInput(label="Customer", value="CUSTOMER", hidden=False)]))
+    core.update(
+        "contacts",
+        "crmsync_segment",
+        PropertyUpdate(
+            options=[
+                OptionInput(label="Lead", value="LEAD", hidden=False),
+                OptionInput(label="Customer", value="CUSTOMER", hidden=False),
+            ]
+        ),
+    )
     basic = hub.client.crm.contacts.basic_api
     basic.update(hub.id_of("ct-1"), SimplePublicObjectInput({"crmsync_segment": "CUSTOMER"}))
-    assert basic.get_by_id(hub.id_of("ct-1"), properties=["crmsync_segment"]).properties[
-        "crmsync_segment"] == "CUSTOMER"
-    missing = requests.post(f"{hub.url}/crm/v3/properties/contacts", headers=hub.headers(),
-                            json={"name": "x_y", "label": "X", "type": "string"})
+    assert (
+        basic.get_by_id(hub.id_of("ct-1"), properties=["crmsync_segment"]).properties[
+            "crmsync_segment"
+        ]
+        == "CUSTOMER"
+    )
+    missing = requests.post(
+        f"{hub.url}/crm/v3/properties/contacts",
+        headers=hub.headers(),
+        json={"name": "x_y", "label": "X", "type": "string"},
+    )
     assert missing.status_code == 400 and "fieldType" in missing.json()["message"]
-    mismatched = requests.post(f"{hub.url}/crm/v3/properties/contacts", headers=hub.headers(),
-                               json={"name": "x_y", "label": "X", "type": "bool",
-                                     "fieldType": "text", "groupName": "g"})
+    mismatched = requests.post(
+        f"{hub.url}/crm/v3/properties/contacts",
+        headers=hub.headers(),
+        json={"name": "x_y", "label": "X", "type": "bool", "fieldType": "text", "groupName": "g"},
+    )
     assert mismatched.status_code == 400
 
 
 # --- associations, tasks, merge, owners -----------------------------------------------------------
 def test_v4_batch_read_create_and_default_association(hub: Hub) -> None:
     v4 = hub.client.crm.associations.v4
-    read = v4.batch_api.get_page("contacts", "companies",
-                                 BatchInputPublicFetchAssociationsBatchRequest([
-                                     PublicFetchAssociationsBatchRequest(id=hub.id_of("ct-1")),
-                                     PublicFetchAssociationsBatchRequest(id="12345")]))
+    read = v4.batch_api.get_page(
+        "contacts",
+        "companies",
+        BatchInputPublicFetchAssociationsBatchRequest(
+            [
+                PublicFetchAssociationsBatchRequest(id=hub.id_of("ct-1")),
+                PublicFetchAssociationsBatchRequest(id="12345"),
+            ]
+        ),
+    )
     assert read.num_errors == 1
     linked = read.results[0].to[0]
     assert linked.to_object_id == hub.id_of("co-1")
-    assert [(t.type_id, t.label) for t in linked.association_types] == [(1, "Primary"),
-                                                                        (279, None)]
-    created = v4.batch_api.create("deals", "contacts", BatchInputPublicAssociationMultiPost([
-        PublicAssociationMultiPost(_from=PublicObjectId(hub.id_of("dl-0")),
-                                   to=PublicObjectId(hub.id_of("ct-9")),
-                                   types=[AssociationSpec("HUBSPOT_DEFINED", 3)])]))
+    assert [(t.type_id, t.label) for t in linked.association_types] == [(1, "Primary"), (279, None)]
+    created = v4.batch_api.create(
+        "deals",
+        "contacts",
+        BatchInputPublicAssociationMultiPost(
+            [
+                PublicAssociationMultiPost(
+                    _from=PublicObjectId(hub.id_of("dl-0")),
+                    to=PublicObjectId(hub.id_of("ct-9")),
+                    types=[AssociationSpec("HUBSPOT_DEFINED", 3)],
+                )
+            ]
+        ),
+    )
     assert created.results[0].to_object_id == hub.id_of("ct-9")
     v4.basic_api.create_default("contacts", hub.id_of("ct-9"), "companies", hub.id_of("co-3"))
-    record = hub.client.crm.contacts.basic_api.get_by_id(hub.id_of("ct-9"),
-                                                         associations=["companies", "deals"])
+    record = hub.client.crm.contacts.basic_api.get_by_id(
+        hub.id_of("ct-9"), associations=["companies", "deals"]
+    )
     assert {(a.id, a.type) for a in record.associations["companies"].results} == {
         (hub.id_of("co-1"), "contact_to_company"),
         (hub.id_of("co-1"), "contact_to_company_unlabeled"),
-        (hub.id_of("co-3"), "contact_to_company_unlabeled")}
+        (hub.id_of("co-3"), "contact_to_company_unlabeled"),
+    }
     assert hub.id_of("dl-0") in {a.id for a in record.associations["deals"].results}
 
 
 def test_tasks_are_created_with_associations_and_read_back(hub: Hub) -> None:
     tasks = hub.client.crm.objects.tasks
-    task = tasks.basic_api.create(TaskInput(
-        properties={"hs_task_subject": "Call back", "hs_task_status": "NOT_STARTED",
-                     "hs_task_priority": "HIGH", "hs_timestamp": "2025-06-02T09:00:00Z"},
-        associations=[PublicAssociationsForObject(
-            to=PublicObjectId(hub.id_of("ct-4")),
-            types=[AssociationSpec("HUBSPOT_DEFINED", 204)])]))
+    task = tasks.basic_api.create(
+        TaskInput(
+            properties={
+                "hs_task_subject": "Call back",
+                "hs_task_status": "NOT_STARTED",
+                "hs_task_priority": "HIGH",
+                "hs_timestamp": "2025-06-02T09:00:00Z",
+            },
+            associations=[
+                PublicAssociationsForObject(
+                    to=PublicObjectId(hub.id_of("ct-4")),
+                    types=[AssociationSpec("HUBSPOT_DEFINED", 204)],
+                )
+            ],
+        )
+    )
     assert task.properties["hs_timestamp"] == "2025-06-02T09:00:00.000Z"
     assert [t.id for t in tasks.basic_api.get_page().results] == [task.id]
-    fetched = tasks.basic_api.get_by_id(task.id, properties=["hs_task_subject"],
-                                        associations=["contacts"])
+    fetched = tasks.basic_api.get_by_id(
+        task.id, properties=["hs_task_subject"], associations=["contacts"]
+    )
     assert fetched.properties["hs_task_subject"] == "Call back"
     assert fetched.associations["contacts"].results[0].type == "task_to_contact"
-    batch = tasks.batch_api.read(TaskBatchRead(inputs=[TaskId(task.id)], properties=[],
-                                               properties_with_history=[]))
+    batch = tasks.batch_api.read(
+        TaskBatchRead(inputs=[TaskId(task.id)], properties=[], properties_with_history=[])
+    )
     assert batch.results[0].id == task.id
     with pytest.raises(TaskApiException) as refused:
-        tasks.basic_api.create(TaskInput(properties={}, associations=[PublicAssociationsForObject(
-            to=PublicObjectId("1"), types=[AssociationSpec("HUBSPOT_DEFINED", 204)])]))
+        tasks.basic_api.create(
+            TaskInput(
+                properties={},
+                associations=[
+                    PublicAssociationsForObject(
+                        to=PublicObjectId("1"), types=[AssociationSpec("HUBSPOT_DEFINED", 204)]
+                    )
+                ],
+            )
+        )
     assert refused.value.status == 400
 
 
@@ -662,12 +930,15 @@ def test_merge_archives_the_merged_contact_and_moves_its_associations(hub: Hub) 
     primary, merged = hub.id_of("ct-1"), hub.id_of("ct-2")
     survivor = basic.merge(PublicMergeInput(object_id_to_merge=merged, primary_object_id=primary))
     assert survivor.id == primary
-    read = basic.get_by_id(merged, properties=["hs_additional_emails"],
-                           associations=["companies", "deals"])
+    read = basic.get_by_id(
+        merged, properties=["hs_additional_emails"], associations=["companies", "deals"]
+    )
     assert read.id == primary
     assert read.properties["hs_additional_emails"] == "person2@example.test;alt@example.test"
     assert {a.id for a in read.associations["companies"].results} == {
-        hub.id_of("co-1"), hub.id_of("co-2")}
+        hub.id_of("co-1"),
+        hub.id_of("co-2"),
+    }
     assert basic.get_by_id("person2@example.test", id_property="email").id == primary
     dump = requests.get(f"{hub.url}/_sandbox/dump").json()
     gone = next(r for r in dump["contacts"] if r["id"] == merged)
@@ -677,8 +948,9 @@ def test_merge_archives_the_merged_contact_and_moves_its_associations(hub: Hub) 
 def test_merged_ids_can_answer_404_instead(hubs: Hubs) -> None:
     hub = hubs.start(merged_id_reads="not_found")
     basic = hub.client.crm.companies.basic_api
-    basic.merge(PublicMergeInput(object_id_to_merge=hub.id_of("co-2"),
-                                 primary_object_id=hub.id_of("co-0")))
+    basic.merge(
+        PublicMergeInput(object_id_to_merge=hub.id_of("co-2"), primary_object_id=hub.id_of("co-0"))
+    )
     with pytest.raises(CompanyNotFound):
         basic.get_by_id(hub.id_of("co-2"))
 
@@ -686,13 +958,16 @@ def test_merged_ids_can_answer_404_instead(hubs: Hubs) -> None:
 def test_owners_come_from_the_data_set(hub: Hub) -> None:
     owners = hub.client.crm.owners.owners_api.get_page(limit=2)
     assert [(o.first_name, o.email) for o in owners.results] == [
-        ("Owner0", "owner0@sandbox.test"), ("Owner1", "owner1@sandbox.test")]
+        ("Owner0", "owner0@sandbox.test"),
+        ("Owner1", "owner1@sandbox.test"),
+    ]
     rest = hub.client.crm.owners.owners_api.get_page(after=owners.paging.next.after)
     assert [o.last_name for o in rest.results] == ["Sales2"]
     owner_id = hub.app.owner_ids["ow-1"]
     assert hub.client.crm.owners.owners_api.get_by_id(int(owner_id)).id == owner_id
-    contact = hub.client.crm.contacts.basic_api.get_by_id(hub.id_of("ct-1"),
-                                                          properties=["hubspot_owner_id"])
+    contact = hub.client.crm.contacts.basic_api.get_by_id(
+        hub.id_of("ct-1"), properties=["hubspot_owner_id"]
+    )
     assert contact.properties["hubspot_owner_id"] == owner_id
 
 
@@ -711,8 +986,11 @@ def test_oauth_tokens_expire_and_refresh_through_the_sdk(hubs: Hubs) -> None:
     hub = hubs.start(clock=clock, access_token_ttl=60)
     creds = hub.app.credentials(hub.url)
     refreshed = HubSpot(host=hub.url).oauth.tokens_api.create(
-        grant_type="refresh_token", client_id=creds["client_id"],
-        client_secret=creds["client_secret"], refresh_token=creds["refresh_token"])
+        grant_type="refresh_token",
+        client_id=creds["client_id"],
+        client_secret=creds["client_secret"],
+        refresh_token=creds["refresh_token"],
+    )
     assert refreshed.expires_in == 60
     client = HubSpot(access_token=refreshed.access_token, host=hub.url)
     client.crm.contacts.basic_api.get_page()
@@ -723,17 +1001,26 @@ def test_oauth_tokens_expire_and_refresh_through_the_sdk(hubs: Hubs) -> None:
     assert body["category"] == "EXPIRED_AUTHENTICATION"
     assert body["message"] == "The OAuth token used to make this call expired 1 second(s) ago."
     again = HubSpot(host=hub.url).oauth.tokens_api.create(
-        grant_type="refresh_token", client_id=creds["client_id"],
-        client_secret=creds["client_secret"], refresh_token=creds["refresh_token"])
+        grant_type="refresh_token",
+        client_id=creds["client_id"],
+        client_secret=creds["client_secret"],
+        refresh_token=creds["refresh_token"],
+    )
     client.access_token = again.access_token
     assert len(client.crm.contacts.basic_api.get_page().results) == 10
-    for field, status in (("client_secret", "BAD_CLIENT_SECRET"),
-                          ("refresh_token", "BAD_REFRESH_TOKEN"),
-                          ("client_id", "BAD_CLIENT_ID")):
+    for field, status in (
+        ("client_secret", "BAD_CLIENT_SECRET"),
+        ("refresh_token", "BAD_REFRESH_TOKEN"),
+        ("client_id", "BAD_CLIENT_ID"),
+    ):
         with pytest.raises(OAuthApiException) as refused:
             HubSpot(host=hub.url).oauth.tokens_api.create(
-                grant_type="refresh_token", **{**{k: creds[k] for k in (
-                    "client_id", "client_secret", "refresh_token")}, field: "wrong"})
+                grant_type="refresh_token",
+                **{
+                    **{k: creds[k] for k in ("client_id", "client_secret", "refresh_token")},
+                    field: "wrong",
+                },
+            )
         assert refused.value.status == 400 and body_of(refused.value)["status"] == status
 
 
@@ -746,9 +1033,13 @@ def test_rolling_window_limit_answers_429_with_policy_and_headers(hubs: Hubs) ->
         basic.get_page()
     assert refused.value.status == 429
     assert body_of(refused.value) | {"correlationId": "", "requestId": ""} == {
-        "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-        "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING",
-        "correlationId": "", "requestId": ""}
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "policyName": "TEN_SECONDLY_ROLLING",
+        "correlationId": "",
+        "requestId": "",
+    }
     assert refused.value.headers["X-HubSpot-RateLimit-Remaining"] == "0"
     assert "Retry-After" not in refused.value.headers
     time.sleep(0.55)
@@ -771,8 +1062,9 @@ def test_retry_after_makes_the_sdk_retry_gets_by_itself(hubs: Hubs) -> None:
 def test_daily_usage_counts_requests(hubs: Hubs) -> None:
     hub = hubs.start(daily_limit=1000)
     hub.client.crm.contacts.basic_api.get_page()
-    usage = requests.get(f"{hub.url}/account-info/v3/api-usage/daily/private-apps",
-                         headers=hub.headers())
+    usage = requests.get(
+        f"{hub.url}/account-info/v3/api-usage/daily/private-apps", headers=hub.headers()
+    )
     result = usage.json()["results"][0]
     assert (result["usageLimit"], result["currentUsage"]) == (1000, 2)
     assert usage.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "998"
@@ -789,6 +1081,7 @@ def test_fault_rate_limit_gives_the_same_429(hubs: Hubs) -> None:
         hub.client.crm.contacts.basic_api.get_page()
     assert refused.value.status == 429
     assert body_of(refused.value)["policyName"] == "TEN_SECONDLY_ROLLING"
+    assert refused.value.headers["X-HubSpot-RateLimit-Remaining"] == "0"
 
 
 def test_fault_server_error_raises_service_exception(hubs: Hubs) -> None:
@@ -833,8 +1126,9 @@ def test_stats_count_requests_and_can_be_reset(hub: Hub) -> None:
     hub.client.crm.contacts.basic_api.get_page(limit=10, after="100000011")
     stats = requests.get(f"{hub.url}/_sandbox/stats").json()
     assert stats["total"] == 2
-    assert stats["requests"] == [{"method": "GET", "endpoint": "/crm/v3/objects/contacts",
-                                  "status": 200, "count": 2}]
+    assert stats["requests"] == [
+        {"method": "GET", "endpoint": "/crm/v3/objects/contacts", "status": 200, "count": 2}
+    ]
     assert requests.delete(f"{hub.url}/_sandbox/stats").status_code == 204
     hub.client.crm.contacts.basic_api.get_page(limit=10)
     counted = requests.get(f"{hub.url}/_sandbox/stats").json()["requests"]
@@ -866,8 +1160,12 @@ def test_generated_data_loads_in_native_shape(hubs: Hubs) -> None:
     generator = pytest.importorskip("sandbox.generator")
     dataset = generator.generate(300, seed=3)
     hub = hubs.start(dataset)
-    contacts = {r.id: r for r in hub.client.crm.contacts.get_all(
-        properties=["email", "tags", "hubspot_owner_id"], associations=["companies"])}
+    contacts = {
+        r.id: r
+        for r in hub.client.crm.contacts.get_all(
+            properties=["email", "tags", "hubspot_owner_id"], associations=["companies"]
+        )
+    }
     assert len(contacts) == 300
     for contact in dataset.contacts:
         native = contacts[hub.id_of(contact.key)]
@@ -878,6 +1176,7 @@ def test_generated_data_loads_in_native_shape(hubs: Hubs) -> None:
         expected = [hub.id_of(contact.company_key)] * 2 if contact.company_key else []
         assert [a.id for a in linked] == expected
         assert native.updated_at == contact.updated_at.replace(
-            microsecond=contact.updated_at.microsecond // 1000 * 1000)
+            microsecond=contact.updated_at.microsecond // 1000 * 1000
+        )
     deals = hub.client.crm.deals.get_all(properties=["dealstage", "amount"])
     assert len(deals) == len(dataset.deals)
