@@ -109,22 +109,22 @@ def invalid_properties_item(problems: Sequence[PropertyProblem], hub_id: int) ->
     )
 
 
+def _not_found_message(object_label: str) -> str:
+    return (
+        f"Could not get some {object_label} objects, they may be deleted or not exist. "
+        "Check that ids are valid."
+    )
+
+
 def not_found(object_label: str, ids: Sequence[str]) -> HttpError:
     """404 OBJECT_NOT_FOUND for one object."""
     return api_error(
-        404,
-        "OBJECT_NOT_FOUND",
-        f"Could not get some {object_label} objects, they may be deleted or not exist. "
-        "Check that ids are valid.",
-        context={"ids": list(ids)},
+        404, "OBJECT_NOT_FOUND", _not_found_message(object_label), context={"ids": list(ids)}
     )
 
 
 def not_found_item(object_label: str, ids: Sequence[str]) -> dict[str, Any]:
     """``StandardError`` OBJECT_NOT_FOUND for the ids of a batch that do not exist."""
     return standard_error(
-        "OBJECT_NOT_FOUND",
-        f"Could not get some {object_label} objects, they may be deleted or not exist. "
-        "Check that ids are valid.",
-        context={"ids": list(ids)},
+        "OBJECT_NOT_FOUND", _not_found_message(object_label), context={"ids": list(ids)}
     )

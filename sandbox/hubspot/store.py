@@ -34,8 +34,8 @@ class Row:
 
     def __init__(self, stored: str, archived_at: int | None = None) -> None:
         self.created = int(stored[:_TIME])
-        self.updated = int(stored[_TIME:2 * _TIME])
-        self.packed = stored[2 * _TIME:]
+        self.updated = int(stored[_TIME : 2 * _TIME])
+        self.packed = stored[2 * _TIME :]
         self.archived_at = archived_at
 
     def cells(self) -> list[str]:
@@ -160,25 +160,19 @@ class ObjectStore:
         before = {name: self._cell(cells, name) for name in changes}
         cells.extend([""] * (self.catalogue.slot_count - len(cells)))
         self._apply(cells, changes)
-        self._records[record_id] = stored_record(row.created, row.updated, pack(cells))
-        self.touch(record_id, now_ms)
-        self._index_unique(record_id, before, changes)
-
-    def touch(self, record_id: int, now_ms: int) -> None:
-        """Set the modified time (and move the record in the modified index)."""
-        row = self.row(record_id)
-        if row.archived_at is None:
+        if row.archived_at is None:  # move the record in the modified index
             self._unindex_modified(record_id, row.updated)
             insort(self.by_modified, modified_key(now_ms, record_id))
-        self._records[record_id] = stored_record(row.created, now_ms, row.packed)
+        self._records[record_id] = stored_record(row.created, now_ms, pack(cells))
+        self._index_unique(record_id, before, changes)
 
     def archive(self, record_id: int, now_ms: int) -> bool:
         """Move a live record to the archive; False when there is no such live record."""
         row = self.get(record_id)
         if row is None:
             return False
-        self.touch(record_id, now_ms)
-        self._unindex_modified(record_id, now_ms)
+        self._records[record_id] = stored_record(row.created, now_ms, row.packed)
+        self._unindex_modified(record_id, row.updated)
         del self.live[bisect_left(self.live, record_id)]
         insort(self.archived, record_id)
         self._archived_at[record_id] = now_ms
