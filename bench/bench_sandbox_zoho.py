@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,73 +20,11 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import print_read_figures, sizes_from_argv, timed
-from sandbox.dataset import Contact, Dataset, GroundTruth, Owner
+from sandbox.generator import generate
 from sandbox.http import running
 from sandbox.zoho import ZohoApp
 
 COQL_PAGE = 2_000
-
-
-def dataset(contacts: int) -> Dataset:
-    """The generator's data set when it exists, else a quick synthetic one."""
-    try:
-        from sandbox.generator import generate
-    except ImportError:
-        return synthetic(contacts)
-    return generate(contacts, seed=7)
-
-
-def synthetic(contacts: int) -> Dataset:
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    owners = [Owner(f"own-{i}", "Owner", str(i), f"owner{i}@bench.example") for i in range(10)]
-    people = [
-        Contact(
-            key=f"ct-{i}",
-            first_name="Ada",
-            last_name=f"Person {i}",
-            email=f"p{i}@bench.example",
-            other_emails=(),
-            phone="+1 555 0100",
-            mobile=None,
-            street="1 Main St",
-            city="Lima",
-            state=None,
-            zip="15001",
-            country="Peru",
-            birth_date=None,
-            job_title="Buyer",
-            company_key=None,
-            company_name=None,
-            owner_id=f"own-{i % 10}",
-            source_channel="web",
-            created_at=start,
-            updated_at=start + timedelta(seconds=i),
-            last_interaction_at=None,
-            last_open_at=None,
-            last_click_at=None,
-            email_opens=i % 7,
-            email_clicks=0,
-            marketing_consent=True,
-            unsubscribed=False,
-            hard_bounce=False,
-            nps_score=None,
-            nps_date=None,
-            support_tickets=0,
-            avg_resolution_hours=None,
-            returns=0,
-            failed_payments=0,
-            referrals=0,
-            reward_preference=None,
-            disqualified=False,
-            disqualified_reason=None,
-            retired_reason=None,
-            asked_price=False,
-            meeting_booked=False,
-            quote_received=False,
-        )
-        for i in range(contacts)
-    ]
-    return Dataset(7, owners, [], people, [], GroundTruth())
 
 
 class Client:
@@ -157,7 +94,7 @@ def coql_keyset(client: Client, fields: str) -> tuple[int, int]:
 
 def bench(size: int) -> None:
     with timed() as generating:
-        data = dataset(size)
+        data = generate(size, seed=7)
     with timed() as loading:
         app = ZohoApp(data)
     del data
