@@ -7,8 +7,12 @@ import itertools
 
 import pytest
 
+from sync.rules.base import CustomerBase, RuleContext
+from sync.rules.revenue import won_revenue
+from sync.segmentation.facts import histories
 from sync.segmentation.scores import rfm_group
 from tests.segmentation.builders import (
+    NOW,
     contact,
     deal,
     find,
@@ -79,9 +83,9 @@ def test_the_number_of_buckets_is_configurable() -> None:
     result = run(
         "rfm", [contact(f"c{i}") for i in range(9)], deals, rules=settings(rfm={"scores": 3})
     )
-    scores = {value(result, f"c{i}", "rfm_score") for i in range(9)}
-    assert {digit for score in scores for digit in score} <= {"1", "2", "3"}
-    assert value(result, "c8", "rfm_group") is not None
+    scores = [value(result, f"c{i}", "rfm_score") for i in range(9)]
+    assert scores == ["321"] * 3 + ["222"] * 3 + ["123"] * 3  # (equal frequencies: F2)
+    assert value(result, "c8", "rfm_group") == "At risk"  # 1, 2, 3 read on 1–5 as 2, 4, 5
 
 
 # --- whales ----------------------------------------------------------------------------------
@@ -155,3 +159,22 @@ def test_a_deal_in_a_currency_without_a_rate_counts_nothing_and_is_reported() ->
     assert finding.value == "JPY"
     assert "no rate for JPY" in finding.reason
     assert "revenue 0 EUR" in find(result, "c1", "field", "spend_tier")[0].reason
+
+
+@pytest.mark.parametrize("credit", ["primary", "all"])
+def test_the_report_and_the_kpis_count_won_revenue_as_the_rules_do(credit: str) -> None:
+    deals = [
+        won("a", 10, amount=100, currency="usd"),  # 92 EUR
+        won("a", 20, amount=50, currency=" EUR "),
+        deal(("b", "a"), "won", amount=300, currency="GBP"),  # 351 EUR, to b (and a: all)
+        won("c", 10, amount=999, currency="XYZ"),  # no rate: nothing
+        won("d", 10, amount=70, currency=None),  # the base currency
+        won("e", 10, amount=70, currency=""),  # no rate, as for the unknown_currency rule
+        deal("a", "open", amount=1_000),  # not won
+    ]
+    rules = settings(revenue={"credit": credit})
+    base = CustomerBase([contact(cid) for cid in "abcde"], [], deals)
+    by_rules = {cid: h.revenue for cid, h in histories(RuleContext(base, NOW, rules)).items()}
+    revenue = won_revenue(base, rules.revenue)
+    assert revenue == {cid: amount for cid, amount in by_rules.items() if amount}
+    assert revenue["a"] == pytest.approx(92 + 50 + (351 if credit == "all" else 0))
