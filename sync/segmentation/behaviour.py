@@ -13,7 +13,7 @@ from sync.config.rules import LeadPoints
 from sync.rules.base import Output, RuleContext, TaskSpec, rule
 from sync.segmentation import outputs as out
 from sync.segmentation.conditions import Check, Env, compile_condition, outputs_index
-from sync.segmentation.facts import History, histories, plural
+from sync.segmentation.facts import History, histories, last_interaction, plural
 from sync.segmentation.scores import Score, frustration_scores
 from sync.segmentation.segments import PROSPECT_SEGMENTS, lifecycle_segments
 
@@ -47,11 +47,7 @@ def engagement(ctx: RuleContext) -> Iterable[Output]:
                 reason = f"{what} an e-mail {days} days ago (<= {window.days})"
                 reasons[what, days] = reason
             yield Output("contact", cid, "tag", out.ENGAGED, True, "engagement", reason)
-        latest = contact.last_interaction_at  # the latest of it, the last open and click
-        if opened is not None and (latest is None or opened > latest):
-            latest = opened
-        if clicked is not None and (latest is None or clicked > latest):
-            latest = clicked
+        latest = last_interaction(contact)
         if latest is not None:
             day = latest.date()
             yield Output(

@@ -9,6 +9,7 @@ import json
 import click
 
 from sync.rules import RULES
+from sync.rules.base import STAGES
 from sync.segmentation.outputs import FIELD_OUTPUTS, TAGS
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -30,7 +31,7 @@ def list_rules(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"rules": rules}, indent=2))
         return
-    for stage in ("hygiene", "enrichment", "segmentation"):
+    for stage in STAGES:
         chosen = [r for r in rules if r["stage"] == stage]
         if chosen:
             click.echo(f"{stage}:")

@@ -2,6 +2,8 @@
 
 * :func:`histories`: every contact's deals as purchases (won dates, revenue in the base
   currency, products, open deal amounts), from one pass over all deals.
+* :class:`Rates`: a deal currency's rate to the base currency (also for
+  :func:`sync.rules.revenue.won_revenue`, so the report and KPIs count revenue as the rules do).
 * :func:`per_run`: computes a function of the run once per (customer base, ``now``,
   settings), so the lifecycle segments, frustration scores or spend tiers one rule needs are
   not computed again by the next.
@@ -13,13 +15,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from itertools import pairwise
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from mapping.model import Deal
+from mapping.model import Contact, Deal
 
 if TYPE_CHECKING:
     from sync.config.rules import RevenueRules
@@ -101,13 +103,6 @@ class Rates:
         rate = self._by_code[currency] = self._known.get((currency or "").strip().upper())
         return rate
 
-    def amount(self, deal: Deal) -> float | None:
-        """The deal's amount in the base currency (0 without an amount; None without a rate)."""
-        rate = self.of(deal.currency)
-        if rate is None:
-            return None
-        return float(deal.amount) * rate if deal.amount is not None else 0.0
-
 
 def deal_day(deal: Deal) -> date | None:
     """When a deal happened: its close date, else when it was last updated or created."""
@@ -115,6 +110,15 @@ def deal_day(deal: Deal) -> date | None:
         return deal.close_date
     moment = deal.updated_at or deal.created_at
     return moment.date() if moment is not None else None
+
+
+def last_interaction(contact: Contact) -> datetime | None:
+    """The latest of the contact's last interaction, e-mail open and click."""
+    latest = contact.last_interaction_at
+    for moment in (contact.last_open_at, contact.last_click_at):
+        if moment is not None and (latest is None or moment > latest):
+            latest = moment
+    return latest
 
 
 @per_run
@@ -212,16 +216,3 @@ def money(amount: float, currency: str) -> str:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-class Shared:
-    """One object per distinct value: reasons and dates repeat across contacts ("birthday in
-    5 days (2026-11-06)"), and a million copies of a few thousand strings cost memory."""
-
-    __slots__ = ("_seen",)
-
-    def __init__(self) -> None:
-        self._seen: dict[Any, Any] = {}
-
-    def __call__(self, value: T) -> T:
-        return self._seen.setdefault(value, value)

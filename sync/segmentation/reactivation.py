@@ -22,7 +22,7 @@ from mapping.model import Contact
 from sync.config.rules import InactivityRules
 from sync.rules.base import Output, RuleContext, rule
 from sync.segmentation import outputs as out
-from sync.segmentation.facts import History, histories, value_ranks
+from sync.segmentation.facts import History, histories, last_interaction, value_ranks
 from sync.segmentation.scores import spend_tiers, tier_names, whales
 from sync.segmentation.segments import lifecycle_segments
 
@@ -32,10 +32,7 @@ HIBERNATION = "hibernation"
 
 def last_activity(contact: Contact, history: History | None) -> date | None:
     """The day of the contact's latest purchase or interaction (its creation if none)."""
-    latest = contact.last_interaction_at
-    for moment in (contact.last_open_at, contact.last_click_at):
-        if moment is not None and (latest is None or moment > latest):
-            latest = moment
+    latest = last_interaction(contact)
     day = latest.date() if latest is not None else None
     purchase = history.last_purchase if history is not None else None
     if purchase is not None and (day is None or purchase > day):

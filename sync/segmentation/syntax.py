@@ -68,6 +68,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class _Operators(_Strict):
+    """A model whose fields are operators (``in`` is written ``in_``)."""
+
+    def given(self) -> dict[str, Any]:
+        """The operators written, by their YAML names."""
+        return {
+            info.alias or name: getattr(self, name)
+            for name, info in type(self).model_fields.items()
+            if getattr(self, name) is not None
+        }
+
+
 # --- operand types ---------------------------------------------------------------------------
 _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -97,7 +109,7 @@ Scalar = Union[bool, int, float, date, str]  # noqa: UP007 - order matters to py
 
 
 # --- tests: operators per kind of field ------------------------------------------------------
-class Test(_Strict):
+class Test(_Operators):
     """Operators applied to one field's value; all given must hold."""
 
     describes: ClassVar[str] = "any field"
@@ -120,14 +132,6 @@ class Test(_Strict):
     def operators(cls) -> list[str]:
         names = [info.alias or name for name, info in cls.model_fields.items()]
         return [name for name in names if name != "exists"] + ["exists"]
-
-    def given(self) -> dict[str, Any]:
-        """The operators written, by their YAML names."""
-        return {
-            info.alias or name: getattr(self, name)
-            for name, info in type(self).model_fields.items()
-            if getattr(self, name) is not None
-        }
 
 
 class TextTest(Test):
@@ -193,7 +197,7 @@ class AnyTest(Test):
     within: Duration | None = None
 
 
-class CountTest(_Strict):
+class CountTest(_Operators):
     """Comparisons of a count of deals."""
 
     eq: int | None = Field(None, ge=0)
@@ -209,13 +213,6 @@ class CountTest(_Strict):
         if not self.given():
             raise ValueError("give a comparison, e.g. {gte: 3}")
         return self
-
-    def given(self) -> dict[str, Any]:
-        return {
-            info.alias or name: getattr(self, name)
-            for name, info in type(self).model_fields.items()
-            if getattr(self, name) is not None
-        }
 
 
 TEST_BY_KIND: dict[str, type[Test]] = {
