@@ -440,8 +440,8 @@ def _kpis(data: ReportData) -> str:
     if clv or conversion:
         value = "<h3>Value per segment and channel</h3>" + pair(
             _kpi_table(clv, flagged, "Lifetime value by segment", words.kpi_short_label)
-            + '<p class="chart-caption">Average won revenue per contact of the segment, as '
-            "the KPIs count it (deal amounts as entered, in any currency).</p>",
+            + '<p class="chart-caption">Average won revenue per contact of the segment, in '
+            f"{escape(data.whales.currency)} (the base currency).</p>",
             _kpi_table(conversion, flagged, "Conversion by channel", words.kpi_short_label)
             + '<p class="chart-caption">Share of the contacts from each source channel who '
             "became customers.</p>",

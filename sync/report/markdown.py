@@ -76,10 +76,7 @@ def _quality(data: ReportData) -> str:
         )
     )
     if not a.measured:
-        out.append(
-            "The data-quality rules did not run for this job, so invalid e-mails and phones, "
-            "duplicates and obsolete records are not counted."
-        )
+        out.append(words.NOT_MEASURED)
     else:
         out.append(
             table(

@@ -38,7 +38,6 @@ MAX_AT_RISK = 25
 MAX_PROBLEMS = 20
 RECENT_RUNS = 10
 KPI_RUNS = 30
-DEFAULT_CRITICAL_FIELDS = ("first_name", "last_name", "email", "phone|mobile", "country")
 #: lifecycle segments in the order a customer moves through them, then the exits
 SEGMENT_ORDER = (
     "COLD_CONTACT",
@@ -327,10 +326,9 @@ def _audit(
 ) -> Audit:
     contacts = base.contacts
     n = len(contacts)
-    hygiene = getattr(settings, "hygiene", None)
-    critical = tuple(getattr(hygiene, "critical_fields", DEFAULT_CRITICAL_FIELDS))
     fills = tuple(
-        FieldFill(name, ratio(sum(_filled(c, name) for c in contacts), n)) for name in critical
+        FieldFill(name, ratio(sum(_filled(c, name) for c in contacts), n))
+        for name in settings.hygiene.critical_fields
     )
     with_email = sum(1 for c in contacts if c.email)
     with_phone = sum(1 for c in contacts if c.phone or c.mobile)
@@ -414,7 +412,7 @@ def _whales(base: CustomerBase, found: _Found, settings: RulesSettings) -> Whale
     total = sum(revenue.values())
     of_whales = sum(revenue.get(cid, 0.0) for cid in whale_ids)
     return Whales(
-        currency=getattr(getattr(settings, "revenue", None), "base_currency", "EUR"),
+        currency=settings.revenue.base_currency,
         customers=sum(1 for v in revenue.values() if v > 0),
         revenue=round(total, 2),
         count=len(whale_ids),

@@ -171,3 +171,8 @@ def test_key_numbers_carry_stable_names_and_exact_values() -> None:
     assert numbers["kpi.complete_share"] == "0.4" and numbers["alerts"] == "2"
     assert numbers["last-run-id"] == "run-2" and numbers["last-run.failed"] == "1"
     assert numbers["plan.records"] == "1"
+
+
+def test_lifetime_value_is_said_to_be_in_the_base_currency() -> None:
+    page = render_html(report())
+    assert "Average won revenue per contact of the segment, in EUR (the base currency)." in page
