@@ -46,8 +46,8 @@ class TaskSpec:
 @dataclass(slots=True, unsafe_hash=True)
 class Output:
     """One thing a rule wants for one record, and why. Treat it as immutable (it is not
-    frozen only because a frozen dataclass takes four times as long to make, and rules make
-    millions).
+    frozen only because a frozen dataclass takes several times as long to make, and rules
+    make millions).
 
     * ``target="tag"``: ``name`` is the tag without crmsync's namespace (``lead``), ``value``
       is True.
@@ -445,8 +445,8 @@ _FIELDS: dict[type, tuple[dict[str, int], Callable[[Any], tuple[Any, ...]]] | No
 
 
 def _replaced(record: Any, changes: dict[str, Any]) -> Any:
-    """``record.replace(**changes)``, three times as fast for records of many fields (a fix
-    pass replaces a record in ten)."""
+    """``record.replace(**changes)``, faster for records of many fields (``dataclasses.replace``
+    looks every field up by name; a fix pass replaces a record in ten)."""
     cls = type(record)
     if cls not in _FIELDS:
         fields = [f for f in dataclasses.fields(cls) if f.init]
