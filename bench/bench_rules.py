@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import row, timed
+from bench.common import row, sizes_from_argv, status_mb, timed
 from mapping.model import Deal
 from sandbox.generator import generate
 from sync.config.rules import RulesSettings
@@ -63,15 +63,6 @@ COLUMNS = (
     "then GC s",
 )
 MINE = "sync.segmentation."
-
-
-def status_mb(key: str) -> float:
-    """A memory figure of this process from /proc/self/status (``VmRSS``, ``VmHWM``), in MiB."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def reset_peak_rss() -> None:
@@ -176,9 +167,8 @@ def main() -> None:
     if args and args[0] == "--one":
         measure(int(args[1]), per_contact, everything)
         return
-    sizes = [int(float(a.replace("_", ""))) for a in args] or [100_000, 1_000_000]
     print(row(*COLUMNS))
-    for size in sizes:
+    for size in sizes_from_argv([100_000, 1_000_000], args):
         extra = ["--deals-per-contact", str(per_contact)] if per_contact else []
         extra += ["--all"] if everything else []
         subprocess.run([sys.executable, __file__, "--one", str(size), *extra], check=True)

@@ -15,6 +15,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def status_mb(key: str) -> float:
+    """A memory figure of this process from /proc/self/status (``VmRSS``, ``VmHWM``), in MiB;
+    0 when there is none. Unlike :func:`peak_rss_mb`, ``VmHWM`` of a process started by
+    ``subprocess`` is its own, not its parent's resident size at the start."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @dataclass
 class Timing:
     seconds: float = 0.0
@@ -31,9 +42,11 @@ def timed() -> Iterator[Timing]:
         timing.seconds = time.perf_counter() - start
 
 
-def sizes_from_argv(default: list[int]) -> list[int]:
-    """Record counts given on the command line (``1e5`` and ``100_000`` both work)."""
-    return [int(float(a.replace("_", ""))) for a in sys.argv[1:]] or default
+def sizes_from_argv(default: list[int], args: list[str] | None = None) -> list[int]:
+    """Record counts given on the command line, or in ``args`` (``1e5`` and ``100_000`` both
+    work)."""
+    given = sys.argv[1:] if args is None else args
+    return [int(float(a.replace("_", ""))) for a in given] or default
 
 
 def row(*cells: object, width: int = 14) -> str:
