@@ -21,8 +21,6 @@ from sandbox.serve import serve
 from sync.apply import apply_plan
 from sync.config import load_config
 from sync.demo import write_requests
-from sync.planner import load_mirror, make_plan
-from sync.rules import run_rules
 from sync.runner import Job
 from tests.e2e.sandboxes import SETTINGS, write_config
 
@@ -35,21 +33,10 @@ def one_run(job: Job, sandbox, label: str, contacts: int) -> None:  # type: igno
             job._pull(run_id, full=False)
         pull_requests = stats.total()
         now = datetime.now(timezone.utc)
-        with timed() as rules_time:
-            mirror = load_mirror(job.store, job.name, job.mapping, job.config.run.objects)
-            rules = run_rules(mirror.base, now, job.config.rules)
+        with timed() as rules_time:  # the mirror loaded, and the rules run over it
+            job._run_rules(now)
         with timed() as plan_time:
-            plan = make_plan(
-                rules,
-                mirror,
-                job.mapping,
-                job.write_back,
-                job=job.name,
-                crm=job.config.crm.kind,
-                now=now,
-                done_tasks=job.store.created_task_keys(job.name),
-                crm_fields=job._crm_fields(),
-            )
+            plan = job._make_plan(now)
         stats.reset()
         with timed() as apply_time:
             applied = apply_plan(plan, job.connector, job.store, job.mapping, run_id=run_id)

@@ -11,7 +11,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -30,6 +30,39 @@ from sync.writeback import WriteBack
 
 log = logging.getLogger(__name__)
 UTC = timezone.utc
+Counts = dict[str, Any]
+
+
+@contextmanager
+def recorded_run(
+    store: StateStore, name: str, command: str, owner: str | None
+) -> Iterator[tuple[str, Counts]]:
+    """A run of the job (or migration) ``name`` recorded in ``store``, holding its lock when
+    an ``owner`` is given; yields the run's id and the counts to fill in. Its status is
+    ``failed`` if it raises, ``failed_records`` if the counts say some failed, else ``ok``."""
+    if owner is not None:
+        store.acquire_lock(name, owner)
+        _mark_interrupted(store, name)
+    run_id = store.start_run(name, command)
+    counts: Counts = {}
+    try:
+        yield run_id, counts
+    except BaseException:
+        store.finish_run(run_id, "failed", counts)
+        raise
+    else:
+        failed = counts.get("failed", 0) + counts.get("tasks_failed", 0)
+        store.finish_run(run_id, "failed_records" if failed else "ok", counts)
+    finally:
+        if owner is not None:
+            store.release_lock(name, owner)
+
+
+def _mark_interrupted(store: StateStore, name: str) -> None:
+    """With the lock held, a run of ``name`` still marked running has died."""
+    for run in store.runs(name, limit=20):
+        if run.status == "running" and run.command != "plan":
+            store.finish_run(run.id, "interrupted", dict(run.counts))
 
 
 @dataclass
@@ -74,38 +107,21 @@ class Job:
         return self._connector
 
     # --- runs -----------------------------------------------------------------------------
-    @contextmanager
-    def run(self, command: str, *, lock: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+    def run(self, command: str, *, lock: bool) -> AbstractContextManager[tuple[str, Counts]]:
         """A recorded run; yields its id and the counts to fill in."""
-        if lock:
-            self.store.acquire_lock(self.name, self.owner)
-            self._mark_interrupted()
-        run_id = self.store.start_run(self.name, command)
-        counts: dict[str, Any] = {}
-        try:
-            yield run_id, counts
-        except BaseException:
-            self.store.finish_run(run_id, "failed", counts)
-            raise
-        else:
-            failed = counts.get("failed", 0) + counts.get("tasks_failed", 0)
-            self.store.finish_run(run_id, "failed_records" if failed else "ok", counts)
-        finally:
-            if lock:
-                self.store.release_lock(self.name, self.owner)
-
-    def _mark_interrupted(self) -> None:
-        """With the lock held, a run of this job still marked running has died."""
-        for run in self.store.runs(self.name, limit=20):
-            if run.status == "running" and run.command != "plan":
-                self.store.finish_run(run.id, "interrupted", dict(run.counts))
+        return recorded_run(self.store, self.name, command, self.owner if lock else None)
 
     # --- steps ----------------------------------------------------------------------------
-    def _pull(self, run_id: str, *, full: bool, progress: Any = None) -> PullReport:
+    def _pull(
+        self, run_id: str, *, full: bool, progress: Any = None, reading_only: bool = False
+    ) -> PullReport:
+        write_back = self.write_back
+        if reading_only:  # not provisioned perhaps: ask only for the fields the CRM has
+            write_back, _ = write_back.present_in(self._crm_fields())
         converters = []
         for object_name in self.config.run.objects:
             converter = self.mapping[object_name]
-            fields = self.write_back.native_fields(object_name)
+            fields = write_back.native_fields(object_name)
             if "tags" not in converter.spec.fields and object_name != "deal":
                 fields.append(tag_field(self.config))
             converters.append((object_name, converter, fields))
@@ -122,13 +138,20 @@ class Job:
         )
 
     def _plan(self, now: datetime) -> Plan:
-        mirror = load_mirror(self.store, self.name, self.mapping, self.config.run.objects)
-        self.last_mirror = mirror
-        rules = run_rules(mirror.base, now, self.config.rules, rules=self.rules)
-        self.last_rules = rules
+        self._run_rules(now)
+        return self._make_plan(now)
+
+    def _run_rules(self, now: datetime) -> None:
+        """Load the mirror and run the rules over it (kept as ``last_mirror``, ``last_rules``)."""
+        self.last_mirror = load_mirror(self.store, self.name, self.mapping, self.config.run.objects)
+        self.last_rules = run_rules(self.last_mirror.base, now, self.config.rules, rules=self.rules)
+
+    def _make_plan(self, now: datetime) -> Plan:
+        """The plan of what the last rules run wants over the last mirror."""
+        assert self.last_mirror is not None and self.last_rules is not None
         return make_plan(
-            rules,
-            mirror,
+            self.last_rules,
+            self.last_mirror,
             self.mapping,
             self.write_back,
             job=self.name,
@@ -165,9 +188,13 @@ class Job:
             for object_type, fields in self.provision_plan().items()
         }
 
-    def pull(self, *, full: bool = False, progress: Any = None) -> tuple[str, PullReport]:
+    def pull(
+        self, *, full: bool = False, progress: Any = None, reading_only: bool = False
+    ) -> tuple[str, PullReport]:
+        """Pull into the mirror. ``reading_only``: for a job whose CRM is only read (a
+        migration's source), which need not have crmsync's write-back fields."""
         with self.run("pull", lock=True) as (run_id, counts):
-            report = self._pull(run_id, full=full, progress=progress)
+            report = self._pull(run_id, full=full, progress=progress, reading_only=reading_only)
             counts.update(read=report.read)
             return run_id, report
 

@@ -85,10 +85,14 @@ from sync.cli_run import crm_errors, progress_printer
 from sync.connect import build_connector
 from sync.migrate.clean import CleanBase
 from sync.migrate.plan import OBJECT_ORDER, Item, Link, MigrationPlan, Rejection
-from sync.migrate.planner import TargetObject, make_migration_plan, source_mark
+from sync.migrate.planner import (
+    TargetObject,
+    make_migration_plan,
+    source_id_field,
+    source_mark,
+)
 from sync.migrate.runner import read_clean
 from sync.runner import Job
-from sync.writeback import native_output_name
 
 UTC = timezone.utc
 TARGETS = ("hubspot", "salesforce", "zoho")
@@ -108,10 +112,12 @@ def shipped_mapping(crm: str) -> CompiledMapping:
     return CompiledMapping(spec)
 
 
-def mapping_schema(converter: ObjectConverter, source_id_field: str) -> ObjectSchema:
-    """The target object's fields as far as its mapping knows them: every field read from a
-    top-level native field, writable, with the mapping's value list as its options."""
-    fields = {source_id_field: FieldSchema(source_id_field, "string", True, max_length=255)}
+def mapping_schema(converter: ObjectConverter) -> ObjectSchema:
+    """The target object's fields as far as its mapping knows them: crmsync's source-id field,
+    and every field read from a top-level native field, writable, with the mapping's value list
+    as its options."""
+    mark = source_id_field(converter.crm)
+    fields = {mark.name: mark}
     for name, spec in converter.spec.fields.items():
         if spec.from_ is None or "." in spec.from_:
             continue  # associations and lookups (Owner.id) are links, not columns
@@ -218,7 +224,7 @@ def export_base(
 ) -> ExportResult:
     """Write the import files of ``cleaned`` for ``target_kind`` into ``out``; ``schemas``
     (object -> the target's field list) say which objects go and what the target refuses."""
-    mark = native_output_name(target_kind, "source_id")
+    mark = source_id_field(target_kind).name
     target = {
         name: TargetObject(name, target_mapping[name], schemas[name], mark)
         for name in OBJECT_ORDER
@@ -438,7 +444,6 @@ def export_command(
                 f"not {target_kind}",
             )
     target_mapping = target_loaded.mapping if target_loaded else shipped_mapping(target_kind)
-    mark = native_output_name(target_kind, "source_id")
     objects = [o for o in OBJECT_ORDER if o in loaded.config.run.objects]
     objects = [o for o in objects if o in target_mapping.objects]
     now = datetime.now(UTC)
@@ -447,7 +452,7 @@ def export_command(
             connector = build_connector(target_loaded.config)
             schemas = live_schemas(connector, target_mapping, objects)
         else:
-            schemas = {o: mapping_schema(target_mapping[o], mark) for o in objects}
+            schemas = {o: mapping_schema(target_mapping[o]) for o in objects}
         job = Job(loaded)
         cleaned = read_clean(job, objects, now, progress_printer(output, "reading"))
     try:

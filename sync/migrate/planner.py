@@ -27,6 +27,7 @@ from mapping.model import Entity
 from mapping.spec import CUSTOM_PREFIX
 from sync.migrate.clean import CleanBase, migration_key
 from sync.migrate.plan import OBJECT_ORDER, Item, Link, MigrationPlan, Rejection
+from sync.writeback import native_output_name
 
 #: common fields a migration does not carry as values: bookkeeping the target sets itself,
 #: owners (their ids differ between CRMs) and links (carried as links)
@@ -64,6 +65,18 @@ class TargetObject:
             if not key.startswith("source:"):
                 by_key.setdefault(key, target_id)
         return by_source, by_key
+
+
+def source_id_field(target_kind: str) -> FieldSchema:
+    """crmsync's field in the target holding each created record's source id."""
+    return FieldSchema(
+        native_output_name(target_kind, "source_id"),
+        "string",
+        True,
+        label="crmsync source id",
+        max_length=255,
+        custom=True,
+    )
 
 
 def source_mark(source_kind: str, source_id: str) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 
@@ -20,11 +18,10 @@ from sync.config import LoadedConfig
 from sync.migrate.apply import MigrationReport, Progress, apply_migration
 from sync.migrate.clean import CleanBase, clean
 from sync.migrate.plan import OBJECT_ORDER, MigrationPlan
-from sync.migrate.planner import TargetObject, make_migration_plan
+from sync.migrate.planner import TargetObject, make_migration_plan, source_id_field
 from sync.planner import load_mirror
-from sync.runner import Job
+from sync.runner import Job, recorded_run
 from sync.state import StateStore
-from sync.writeback import native_output_name
 
 log = logging.getLogger(__name__)
 UTC = timezone.utc
@@ -35,7 +32,7 @@ def read_clean(
 ) -> CleanBase:
     """Pull the job's CRM (what changed since the last pull) and clean what its mirror holds:
     the source side of a migration and of an export."""
-    job.pull(progress=progress)
+    job.pull(progress=progress, reading_only=True)
     mirror = load_mirror(job.store, job.name, job.mapping, objects)
     return clean(mirror.base, job.config.rules, now)
 
@@ -71,21 +68,12 @@ class Migration:
 
     def source_id_field(self) -> FieldSchema:
         """crmsync's field in the target holding each created record's source id."""
-        return FieldSchema(
-            native_output_name(self.target_kind, "source_id"),
-            "string",
-            True,
-            label="crmsync source id",
-            max_length=255,
-            custom=True,
-        )
+        return source_id_field(self.target_kind)
 
     # --- steps ----------------------------------------------------------------------------
     def read_source(self, progress: object = None) -> CleanBase:
         """Pull the source (what changed since the last pull) and clean what it holds."""
-        self.source.pull(progress=progress)
-        mirror = load_mirror(self.source.store, self.source.name, self.source.mapping, self.objects)
-        self.cleaned = clean(mirror.base, self.source.config.rules, self.now())
+        self.cleaned = read_clean(self.source, self.objects, self.now(), progress)
         return self.cleaned
 
     def read_target(self) -> dict[str, TargetObject]:
@@ -146,11 +134,7 @@ class Migration:
     ) -> tuple[MigrationPlan, MigrationReport]:
         """Plan against the target as it is now (unless given a fresh ``plan``), provision what
         the plan needs and execute it, as one run holding the migration's lock."""
-        owner = f"{socket.gethostname()}:{os.getpid()}"
-        self.store.acquire_lock(self.name, owner)
-        run_id = self.store.start_run(self.name, "migrate")
-        counts: dict[str, int] = {}
-        try:
+        with recorded_run(self.store, self.name, "migrate", self.target.owner) as (run_id, counts):
             plan = plan or self.plan()
             self.provision(plan.new_options)
             report = apply_migration(
@@ -162,12 +146,5 @@ class Migration:
                 run_id=run_id,
                 progress=progress,
             )
-            counts = report.counts()
-        except BaseException:
-            self.store.finish_run(run_id, "failed", counts)
-            raise
-        else:
-            self.store.finish_run(run_id, "failed_records" if report.failed else "ok", counts)
-        finally:
-            self.store.release_lock(self.name, owner)
+            counts.update(report.counts())
         return plan, report
