@@ -90,11 +90,12 @@ def provision(output: Output, config_path: Path | None, yes: bool) -> None:
     with crm_errors(output):
         connector = job.connector
         wanted = job.provision_plan()
-        missing = {
-            object_type: [f for f in fields if f.name not in connector.describe(object_type).fields]
-            for object_type, fields in wanted.items()
-        }
-        missing = {k: v for k, v in missing.items() if v}
+        missing = {}
+        for object_type, fields in wanted.items():
+            present = connector.describe(object_type).fields  # once per object, not per field
+            lacking = [f for f in fields if f.name not in present]
+            if lacking:
+                missing[object_type] = lacking
         lines = [
             f"{object_type}: {f.name} ({f.type})"
             for object_type, fields in missing.items()

@@ -45,7 +45,10 @@ def audit_source(loaded: LoadedConfig, out: Path, redact: Any = str) -> dict[str
     job = Job(loaded)
     job.pull()
     data = report_data(job, offline=False)
-    mirror = load_mirror(job.store, job.name, job.mapping, job.config.run.objects)
+    # the report's plan loaded the mirror; when the CRM could not be asked, load it here
+    mirror = job.last_mirror or load_mirror(
+        job.store, job.name, job.mapping, job.config.run.objects
+    )
     cleaned = clean(mirror.base, job.config.rules, datetime.now(timezone.utc))
     cleanup = {
         "fields_fixed": dict(cleaned.fixed_fields),
