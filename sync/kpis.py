@@ -157,8 +157,8 @@ def alerts(
         before = previous.get(name)
         if before is None or before == 0 or name == "contacts" or name.startswith("owner_records."):
             continue
-        change = (now - before) / abs(before)
-        worse = change > threshold if name.startswith(LOWER_IS_BETTER) else -change > threshold
-        if worse:
-            found.append(Alert(name, before, now))
+        alert = Alert(name, before, now)
+        rise = alert.change if name.startswith(LOWER_IS_BETTER) else -alert.change
+        if rise > threshold:
+            found.append(alert)
     return found
