@@ -5,7 +5,6 @@ connectors' CSV adapter, the migration tool)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,8 +117,3 @@ def check_company(company: Company, rules: HygieneRules) -> Checked:
     out.take("zip", normalise_zip(company.zip))
     valid = (phone.value,) if phone.ok and phone.value is not None else ()
     return Checked(company.id, out.changes, tuple(out.findings), valid_phones=valid, country=code)
-
-
-def check_all(contacts: Iterable[Contact], rules: HygieneRules) -> dict[str, Checked]:
-    """contact id -> :class:`Checked`, for every contact."""
-    return {c.id: check_contact(c, rules) for c in contacts}

@@ -11,8 +11,9 @@ from sync.hygiene.completeness import completeness, next_review, required_fields
 from sync.hygiene.obsolete import obsolete_reasons
 from sync.hygiene.records import Checked, check_company, check_contact
 from sync.hygiene.survivorship import merge_plan
-from sync.hygiene.value import value_tiers, won_revenue
+from sync.hygiene.value import last_won, value_tiers
 from sync.rules.base import ObjectName, Output, RuleContext, rule
+from sync.segmentation.facts import per_run
 
 NORMALISE = "hygiene.normalise"
 REVIEW = "hygiene.review"
@@ -20,14 +21,20 @@ OBSOLETE = "hygiene.obsolete"
 DUPLICATES = "hygiene.duplicates"
 
 
+@per_run
+def contact_checks(ctx: RuleContext) -> list[Checked]:
+    """Every contact of the base through the normalisers, in the base's order: computed once
+    for the three rules that read it."""
+    rules = ctx.settings.hygiene
+    return [check_contact(c, rules) for c in ctx.base.contacts]
+
+
 @rule(NORMALISE, "hygiene")
 def normalise_records(ctx: RuleContext) -> Iterator[Output]:
     """Normalise e-mails, phones (E.164), countries, states, zips and names; flag what is
     invalid."""
     rules = ctx.settings.hygiene
-    checks: list[tuple[ObjectName, Checked]] = [
-        ("contact", check_contact(c, rules)) for c in ctx.base.contacts
-    ]
+    checks: list[tuple[ObjectName, Checked]] = [("contact", c) for c in contact_checks(ctx)]
     checks += [("company", check_company(c, rules)) for c in ctx.base.companies]
     for object_name, checked in checks:
         for name, value in checked.changes.items():
@@ -60,10 +67,10 @@ def review_by_value(ctx: RuleContext) -> Iterator[Output]:
     """Completeness against the fields the contact's value tier needs, its review priority
     and next review date."""
     rules = ctx.settings.hygiene
-    tiers = value_tiers(ctx.base, ctx.today, rules, ctx.settings.whales)
-    for contact in ctx.base.contacts:
+    tiers = value_tiers(ctx)
+    for contact, checked in zip(ctx.base.contacts, contact_checks(ctx), strict=True):
         tier = tiers[contact.id]
-        done = completeness(contact, check_contact(contact, rules), required_fields(tier, rules))
+        done = completeness(contact, checked, required_fields(tier, rules))
         every = review_days(tier, rules)
         anchor = contact.created_at.date() if contact.created_at else None
         due = next_review(anchor, every, ctx.today)
@@ -112,14 +119,14 @@ def flag_obsolete(ctx: RuleContext) -> Iterator[Output]:
     """Flag unreachable, bounced, closed-company and long-inactive records for review (never
     delete them)."""
     rules = ctx.settings.hygiene
-    _, last_won = won_revenue(ctx.base)
+    bought = last_won(ctx)
     companies = ctx.base.company_by_id
-    for contact in ctx.base.contacts:
+    for contact, checked in zip(ctx.base.contacts, contact_checks(ctx), strict=True):
         reasons = obsolete_reasons(
             contact,
-            check_contact(contact, rules),
+            checked,
             company=companies.get(contact.company_id) if contact.company_id else None,
-            last_won=last_won.get(contact.id),
+            last_won=bought.get(contact.id),
             today=ctx.today,
             inactive_years=rules.obsolete_inactive_years,
         )

@@ -9,10 +9,11 @@ import pytest
 
 import sync.hygiene.rules as hygiene
 from mapping.model import Company, Contact, Deal
-from sync.config.rules import HygieneRules, RulesSettings, WhaleRules
+from sync.config.rules import HygieneRules, RulesSettings
 from sync.hygiene.completeness import next_review
-from sync.hygiene.value import value_tiers, whales_of
-from sync.rules.base import RULES, CustomerBase, run_rules
+from sync.hygiene.records import Checked
+from sync.hygiene.value import value_tiers
+from sync.rules.base import RULES, CustomerBase, RuleContext, run_rules
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 TODAY = NOW.date()
@@ -28,13 +29,6 @@ def won(deal_id: str, contact_id: str, amount: int, days_ago: int) -> Deal:
     )
 
 
-def test_whales_are_the_pareto_head_capped_at_a_fifth_of_customers() -> None:
-    revenue = {f"c{i}": 10.0 for i in range(10)} | {"big": 1000.0}
-    assert whales_of(revenue, WhaleRules()) == {"big"}
-    flat = {f"c{i}": 10.0 for i in range(10)}
-    assert len(whales_of(flat, WhaleRules())) == 2  # 80% would need 8: capped at 20%
-
-
 def test_each_contact_gets_one_value_tier() -> None:
     contacts = [
         Contact.of(id=i, created_at=NOW - timedelta(days=900))
@@ -48,9 +42,8 @@ def test_each_contact_gets_one_value_tier() -> None:
     ] + [won(f"x{i}", f"x{i}", 60, 20) for i in range(8)]
     extra = [Contact.of(id=f"x{i}") for i in range(8)]
     contacts[2] = contacts[2].replace(last_interaction_at=NOW - timedelta(days=40))
-    tiers = value_tiers(
-        CustomerBase(contacts + extra, deals=deals), TODAY, HygieneRules(), WhaleRules()
-    )
+    base = CustomerBase(contacts + extra, deals=deals)
+    tiers = value_tiers(RuleContext(base, NOW, RulesSettings()))
     assert [tiers[c.id] for c in contacts] == [
         "whale",
         "recent_customer",
@@ -162,3 +155,33 @@ def test_a_whale_needs_the_whole_profile() -> None:
     assert mine["next_review_date"] == TODAY + timedelta(days=10)
     assert "birth_date" in mine["missing_critical_fields"]["missing"]
     assert mine["completeness"] == round(1 - 10 / 13, 2)
+
+
+def test_the_three_rules_check_each_contact_once_per_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    check = hygiene.check_contact
+
+    def counted(contact: Contact, rules: HygieneRules) -> Checked:
+        calls.append(contact.id)
+        return check(contact, rules)
+
+    monkeypatch.setattr(hygiene, "check_contact", counted)
+    clean = [Contact.of(id=f"c{i}", email=f"c{i}@example.com") for i in range(2)]
+    base = CustomerBase([*clean, Contact.of(id="gone")])  # nothing to fix: one pass
+    names = (hygiene.NORMALISE, hygiene.REVIEW, hygiene.OBSOLETE)
+    run = run_rules(base, NOW, RulesSettings(), rules=[RULES[n] for n in names])
+    assert {o.rule for o in run.outputs} == {hygiene.REVIEW, hygiene.OBSOLETE}
+    assert sorted(calls) == ["c0", "c1", "gone"]
+
+
+def test_the_whale_tier_is_segmentations_whale_in_the_base_currency() -> None:
+    # 100,000 MXN is 5,000 EUR at the default rate: the euro customer is the whale
+    contacts = [Contact.of(id=i, created_at=NOW - timedelta(days=900)) for i in ("peso", "euro")]
+    deals = [
+        won("d1", "peso", 100_000, 400).replace(currency="MXN"),
+        won("d2", "euro", 20_000, 400),
+    ] + [won(f"x{i}", f"x{i}", 500, 400) for i in range(8)]
+    base = CustomerBase(contacts + [Contact.of(id=f"x{i}") for i in range(8)], deals=deals)
+    one_whale = RulesSettings.model_validate({"whales": {"max_customer_share": 0.1}})
+    tiers = value_tiers(RuleContext(base, NOW, one_whale))
+    assert tiers["euro"] == "whale" and tiers["peso"] != "whale"
