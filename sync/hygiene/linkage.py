@@ -286,6 +286,14 @@ def _place() -> dict[str, Any]:
     )
 
 
+def _street() -> dict[str, Any]:
+    return _comparison(
+        "street",
+        _null("street"),
+        [_exact("street", 0.85, 1.4e-4), _similar("street", 0.92, 0.05, 9e-4), _else(0.1)],
+    )
+
+
 def _identifier(column: str) -> dict[str, Any]:
     """An identifier (tax id, customer number): the same, one typo apart, or not. Two
     people share one only by mistake, so the u of "the same" is not learnt: random pairs
@@ -351,15 +359,7 @@ def contact_model(identifiers: Sequence[str] = ()) -> Model:
                 "birth_date", _null("birth_date"), [_exact("birth_date", 0.95, 5e-5), _else(0.05)]
             ),
             _place(),
-            _comparison(
-                "street",
-                _null("street"),
-                [
-                    _exact("street", 0.85, 1.4e-4),
-                    _similar("street", 0.92, 0.05, 9e-4),
-                    _else(0.1),
-                ],
-            ),
+            _street(),
             _comparison(
                 "company",
                 _null("company"),
@@ -413,15 +413,7 @@ def company_model() -> Model:
             _comparison("domain", _null("domain"), [_exact("domain", 0.8, 1e-5), _else(0.2)]),
             _phones(1, 0.8, 1e-5),
             _place(),
-            _comparison(
-                "street",
-                _null("street"),
-                [
-                    _exact("street", 0.85, 1.4e-4),
-                    _similar("street", 0.92, 0.05, 9e-4),
-                    _else(0.1),
-                ],
-            ),
+            _street(),
         ),
         blocking=(
             'l."name" = r."name"',
