@@ -247,7 +247,7 @@ def _audit_crm(config_path: Path | None, as_json: bool, *, duplicates: bool) -> 
         job.pull()
     except ConnectorError as exc:
         click.echo(f"error: the CRM could not be read: {exc}", err=True)
-        sys.exit(3)
+        sys.exit(exitcodes.CRM_UNREACHABLE)
     mirror = load_mirror(job.store, job.name, job.mapping, loaded.config.run.objects)
     print_audit(
         mirror.base,
