@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import peak_rss_mb, row, sizes_from_argv, timed  # noqa: E402
+from bench.common import row, sizes_from_argv, status_mb, timed  # noqa: E402
 
 CONTACT_COLUMNS = (
     "id",
@@ -158,12 +158,20 @@ def febrl_plain(frame, link: bool):
     linker = Linker(
         tables if link else tables[0], settings, db_api=DuckDBAPI(), set_up_basic_logging=False
     )
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("soc_sec_id", "date_of_birth")], recall=0.7
+    return plain_clusters(
+        linker,
+        deterministic=[block_on("soc_sec_id", "date_of_birth")],
+        em=[block_on("date_of_birth"), block_on("postcode")],
     )
+
+
+def plain_clusters(linker, *, deterministic: list, em: list) -> dict[str, str]:
+    """id -> cluster id from a plain Splink linker, trained the textbook way: the prior from
+    ``deterministic`` rules, u by random sampling, m by EM on each of ``em``; linked at 0.9."""
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("postcode"))
+    for rule in em:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
     predictions = linker.inference.predict(threshold_match_probability=0.9)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, 0.9
@@ -281,33 +289,10 @@ def sandbox_plain(path: Path) -> dict[str, str]:
         retain_matching_columns=False,
     )
     linker = Linker(frame, settings, db_api=DuckDBAPI(), set_up_basic_logging=False)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_name", "last_name"), block_on("email")], recall=0.7
+    names = block_on("first_name", "last_name")
+    return plain_clusters(
+        linker, deterministic=[names, block_on("email")], em=[names, block_on("email")]
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("first_name", "last_name")
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("email"))
-    predictions = linker.inference.predict(threshold_match_probability=0.9)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, 0.9
-    ).as_pandas_dataframe()
-    return dict(zip(clusters["id"], clusters["cluster_id"], strict=True))
-
-
-def own_peak_mb() -> float:
-    """Peak resident memory of this process's own address space, in MiB: ``VmHWM``. (The
-    ``ru_maxrss`` of a process started by ``subprocess`` keeps its parent's resident size at
-    the start, the bench's own, FEBRL runs and all.)"""
-    try:
-        status = Path("/proc/self/status").read_text(encoding="ascii")
-    except OSError:
-        return peak_rss_mb()
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return peak_rss_mb()
 
 
 def measure(method: str, contacts: Path, truth: Path) -> None:
@@ -326,7 +311,7 @@ def measure(method: str, contacts: Path, truth: Path) -> None:
             {
                 "seconds": t.seconds,
                 "cpu": cpu,
-                "peak_mb": own_peak_mb(),
+                "peak_mb": status_mb("VmHWM"),
                 "precision": p,
                 "recall": r,
                 "f1": f1,
