@@ -1,6 +1,7 @@
 """Shortcuts for tests and benchmarks of the rules: the sandbox generator's data set turned
 straight into the common model, without HTTP (the end-to-end tests take the real path:
-emulator → connector → mapping)."""
+emulator → connector → mapping). Multi-select values go through the mapping's own conversion,
+so a base shares its sets the way a pulled one does)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from mapping.model import Company, Contact, Deal
+from mapping.values import to_set
 from sandbox.dataset import Dataset
 from sync.rules.base import CustomerBase
 
@@ -24,15 +26,15 @@ def contact_of(record: Any) -> Contact:
     return Contact(
         id=record.key,
         company_id=record.company_key,
-        other_emails=frozenset(record.other_emails),
-        tags=frozenset(record.tags),
+        other_emails=to_set(record.other_emails),
+        tags=to_set(record.tags),
         **values,
     )
 
 
 def company_of(record: Any) -> Company:
     values = {name: _text(getattr(record, name)) for name in _COMPANY_FIELDS}
-    return Company(id=record.key, tags=frozenset(record.tags), **values)
+    return Company(id=record.key, tags=to_set(record.tags), **values)
 
 
 def deal_of(record: Any) -> Deal:
@@ -43,7 +45,7 @@ def deal_of(record: Any) -> Deal:
         currency=record.currency,
         stage=record.stage,
         close_date=record.close_date,
-        products=frozenset(record.products),
+        products=to_set(record.products),
         owner_id=record.owner_id,
         channel=record.channel,
         company_id=record.company_key,
