@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
 from operator import attrgetter
-from typing import Any, Literal, overload
+from typing import Any, Literal, NamedTuple, overload
 
 from mapping.model import Company, Contact, Deal, field_kinds
 from sync.config.rules import RulesSettings
@@ -43,11 +43,32 @@ class TaskSpec:
     body: str = ""
 
 
-@dataclass(slots=True, unsafe_hash=True)
+class Destination(NamedTuple):
+    """Where a rule's outputs go: a tag, field, task or finding of a kind of record. Outputs
+    share one of these per (target, object, name, rule), so that the millions of outputs a
+    run makes carry four references each instead of seven."""
+
+    target: Target
+    object_name: ObjectName
+    name: str
+    rule: str
+
+
+_DESTINATIONS: dict[tuple[str, str, str, str], Destination] = {}
+
+
+def _destination(target: str, object_name: str, name: str, rule: str) -> Destination:
+    key = (target, object_name, name, rule)
+    found = _DESTINATIONS.get(key)
+    if found is None:
+        found = _DESTINATIONS.setdefault(key, Destination(*key))  # type: ignore[arg-type]
+    return found
+
+
 class Output:
     """One thing a rule wants for one record, and why. Treat it as immutable (it is not
-    frozen only because a frozen dataclass takes several times as long to make, and rules
-    make millions).
+    frozen only because a frozen object takes several times as long to make, and rules make
+    millions: at 1M contacts ~10M outputs, 64 bytes each).
 
     * ``target="tag"``: ``name`` is the tag without crmsync's namespace (``lead``), ``value``
       is True.
@@ -60,13 +81,59 @@ class Output:
       ``value`` holds details.
     """
 
-    object_name: ObjectName
-    record_id: str
-    target: Target
-    name: str
-    value: Any
-    rule: str
-    reason: str
+    __slots__ = ("destination", "reason", "record_id", "value")
+
+    def __init__(
+        self,
+        object_name: ObjectName,
+        record_id: str,
+        target: Target,
+        name: str,
+        value: Any,
+        rule: str,
+        reason: str,
+    ):
+        self.destination = _DESTINATIONS.get((target, object_name, name, rule)) or _destination(
+            target, object_name, name, rule
+        )
+        self.record_id = record_id
+        self.value = value
+        self.reason = reason
+
+    @property
+    def object_name(self) -> ObjectName:
+        return self.destination.object_name
+
+    @property
+    def target(self) -> Target:
+        return self.destination.target
+
+    @property
+    def name(self) -> str:
+        return self.destination.name
+
+    @property
+    def rule(self) -> str:
+        return self.destination.rule
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.destination, self.record_id, self.value, self.reason)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Output):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        d = self.destination
+        return (
+            f"Output(object_name={d.object_name!r}, record_id={self.record_id!r}, "
+            f"target={d.target!r}, name={d.name!r}, value={self.value!r}, rule={d.rule!r}, "
+            f"reason={self.reason!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +300,9 @@ def run_rules(
             gc.enable()
 
 
-#: (target, object, name, rule) of an output: which fields a rule writes
-_WRITES = attrgetter("target", "object_name", "name", "rule")
-_Writes = set[tuple[str, str, str, str]]
+#: an output's (target, object, name, rule): which fields a rule writes
+_WRITES = attrgetter("destination")
+_Writes = set[Destination]
 
 
 @dataclass(slots=True)
@@ -370,15 +437,11 @@ def _apply(spec: RuleSpec, ctx: RuleContext) -> _Ran:
     """Run one rule; sort out what it fixes and which fields it writes."""
     outputs = list(spec.function(ctx))
     writes: _Writes = set(map(_WRITES, outputs))
-    fixed = {(o, n) for t, o, n, _ in writes if t == "field" and n in _FIXABLE[o]}
-    fixes = [o for o in outputs if _in_fields(o, fixed)] if fixed else []
+    fixing = {d for d in writes if d.target == "field" and d.name in _FIXABLE[d.object_name]}
+    fixes = [o for o in outputs if o.destination in fixing] if fixing else []
     earlier = ctx.earlier
     assert isinstance(earlier, _Earlier)
     return _Ran(ctx.base, earlier.parts if earlier.read else None, outputs, fixes, writes)
-
-
-def _in_fields(output: Output, fields: set[tuple[str, str]]) -> bool:
-    return output.target == "field" and (output.object_name, output.name) in fields
 
 
 def _result(done: list[_Ran], fixed: list[Output]) -> RuleRun:

@@ -148,3 +148,16 @@ def test_the_primary_contact_index_credits_each_deal_to_its_first_contact() -> N
     }
     single = CustomerBase([Contact("1")], deals=deals[1:])
     assert single.deals_by_primary_contact is single.deals_by_contact
+
+
+def test_an_output_equals_another_only_when_all_seven_parts_agree() -> None:
+    parts = ("contact", "1", "field", "segment", "LEAD", "lifecycle", "has an e-mail")
+    one = Output(*parts)  # type: ignore[arg-type]
+    assert one == Output(*parts) and hash(one) == hash(Output(*parts))  # type: ignore[arg-type]
+    for at, other in enumerate(("deal", "2", "tag", "rfm", "QUALIFIED", "rfm", "other")):
+        changed = (*parts[:at], other, *parts[at + 1 :])
+        assert one != Output(*changed), changed  # type: ignore[arg-type]
+    assert (one.object_name, one.record_id, one.target, one.name) == parts[:4]
+    assert (one.value, one.rule, one.reason) == parts[4:]
+    assert len({one, Output(*parts)}) == 1  # type: ignore[arg-type]
+    assert "name='segment'" in repr(one) and "reason='has an e-mail'" in repr(one)
