@@ -26,11 +26,12 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 def engagement(ctx: RuleContext) -> Iterable[Output]:
     """Engaged tag, last interaction date and preferred channel.
 
-    Engaged: opened or clicked within the window. Preferred channel: the most frequent among
-    the contact's source and its deals' channels."""
+    Engaged: opened or clicked within the window, counted in whole days like every other
+    rule over time (so a contact leaves it at midnight, not between two runs of one day).
+    Preferred channel: the most frequent among the contact's source and its deals' channels."""
     window = timedelta(days=ctx.settings.engagement.window_days)
-    now = ctx.now
-    since = now - window
+    today = ctx.today
+    since = today - window
     deals = ctx.base.deals_by_contact
     reasons: dict[tuple[str, int], str] = {}
     day_of: dict[date, date] = {}  # one object per day
@@ -40,8 +41,8 @@ def engagement(ctx: RuleContext) -> Iterable[Output]:
         recent, what = (clicked, "clicked") if clicked is not None else (None, "")
         if opened is not None and (recent is None or opened > recent):
             recent, what = opened, "opened"
-        if recent is not None and recent >= since:
-            days = (now - recent).days
+        if recent is not None and (day := recent.date()) >= since:
+            days = (today - day).days
             reason = reasons.get((what, days))
             if reason is None:
                 reason = f"{what} an e-mail {days} days ago (<= {window.days})"

@@ -38,6 +38,18 @@ def test_engaged_means_opened_or_clicked_within_90_days(values: dict, engaged: b
     assert ("engaged" in tags(result, "c1")) is engaged
 
 
+def test_engagement_counts_whole_days_so_two_runs_on_one_day_agree() -> None:
+    """An open 90 days ago in the evening keeps the contact engaged all day today; it leaves
+    the segment at midnight, not between a morning run and an evening run."""
+    evening_90_days_ago = moment(90).replace(hour=23, minute=30)
+    contacts = [contact("c1", last_open_at=evening_90_days_ago)]
+    for hour in (0, 12, 23):
+        result = run("engagement", contacts, now=NOW.replace(hour=hour, minute=59))
+        assert "engaged" in tags(result, "c1"), hour
+    tomorrow = run("engagement", contacts, now=NOW.replace(hour=0) + timedelta(days=1))
+    assert "engaged" not in tags(tomorrow, "c1")
+
+
 def test_the_engagement_window_is_configurable() -> None:
     contacts = [contact("c1", last_open_at=moment(100))]
     result = run("engagement", contacts, rules=settings(engagement={"window_days": 120}))
