@@ -25,7 +25,7 @@ from sync.runner import Job
 from tests.e2e.sandboxes import SETTINGS, write_config
 
 
-def one_run(job: Job, sandbox, label: str, contacts: int) -> None:  # type: ignore[no-untyped-def]
+def one_run(job: Job, sandbox, label: str, contacts: int):  # type: ignore[no-untyped-def]
     stats = sandbox.server.stats
     stats.reset()
     with job.run(label, lock=True) as (run_id, _):
@@ -49,6 +49,19 @@ def one_run(job: Job, sandbox, label: str, contacts: int) -> None:  # type: igno
         f"{writes} writes)  changes {len(plan.changes)}  written {applied.count('written')}"
         f"  failed {applied.count('failed')}"
     )
+    return plan
+
+
+def show_changes(plan, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
+    """What a run that should have been empty still changed: the rule and its reason."""
+    for change in plan.changes[:limit]:
+        print(f"    {change.object_name} {change.record_id}")
+        for fc in change.fields:
+            print(f"      {fc.field}: {fc.before!r} -> {fc.after!r}  [{fc.rule}: {fc.reason}]")
+        for tag in change.tags_add:
+            print(f"      + {tag.tag}  [{tag.rule}: {tag.reason}]")
+        for tag in change.tags_remove:
+            print(f"      - {tag.tag}  [{tag.rule}: {tag.reason}]")
 
 
 def main() -> None:
@@ -66,7 +79,7 @@ def main() -> None:
                 job.provision()
                 print(f"{crm} {size:,} contacts")
                 one_run(job, sandbox, "first", size)
-                one_run(job, sandbox, "second", size)
+                show_changes(one_run(job, sandbox, "second", size))
     print(f"peak RSS {peak_rss_mb():,.0f} MiB")
 
 
