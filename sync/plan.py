@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 PLAN_FORMAT = 1
+_PLURALS = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ class Plan:
         """Counts per change type, for the terminal and the run record."""
         counts: Counter[str] = Counter()
         for change in self.changes:
-            counts[f"{change.object_name}s changed"] += 1
+            counts[f"{_PLURALS.get(change.object_name, change.object_name)} changed"] += 1
             counts["field changes"] += len(change.fields)
             counts["tags added"] += len(change.tags_add)
             counts["tags removed"] += len(change.tags_remove)

@@ -62,7 +62,8 @@ COUNTS: dict[str, tuple[str, str]] = {
     "alerts": ("KPI alert", "KPI alerts"),
     "restored": ("record restored", "records restored"),
     "contacts changed": ("contact changed", "contacts changed"),
-    "companys changed": ("company changed", "companies changed"),
+    "companies changed": ("company changed", "companies changed"),
+    "companys changed": ("company changed", "companies changed"),  # (as runs recorded it before)
     "deals changed": ("deal changed", "deals changed"),
     "field changes": ("field change", "field changes"),
     "tags added": ("tag added", "tags added"),
