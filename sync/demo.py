@@ -78,8 +78,12 @@ def run_demo(
             verdict = "matches" if not issues else f"{len(issues)} problems"
             console.print(f"   mapping of {object_name} → {converter.native_object}: {verdict}")
         console.print("[bold]2. provision[/bold] the fields crmsync writes")
-        created = [name for names in job.provision().values() for name in names]
-        console.print(f"   created {len(created)} fields: {', '.join(created) or 'none needed'}")
+        created = {native: names for native, names in job.provision().items() if names}
+        console.print(
+            "   created "
+            + ("; ".join(f"{native}: {', '.join(names)}" for native, names in created.items())
+               or "nothing (every field is there)")
+        )  # fmt: skip
         console.print("[bold]3. pull[/bold]")
         _, pulled = job.pull()
         console.print("   " + ", ".join(f"{n}: {o.read}" for n, o in pulled.objects.items()))

@@ -53,13 +53,18 @@ def show_plan(plan: Plan, console: Console, *, limit: int | None = None, page: b
     """Print the summary and the diff (the first ``limit`` records), through a pager when
     the terminal is interactive and the plan long."""
     console.print(summary_table(plan))
-    for problem in plan.problems:
-        console.print(f"[yellow]problem:[/yellow] {escape(problem)}")
+    problems = plan.problems if limit is None else plan.problems[:limit]
+    lines = [f"[yellow]problem:[/yellow] {escape(problem)}" for problem in problems]
+    if len(plan.problems) > len(problems):
+        lines.append(
+            f"[dim]… and {len(plan.problems) - len(problems)} more problems (--out for all)[/dim]"
+        )
     if plan.empty:
-        console.print("Nothing to do: the CRM already holds what the rules want.")
+        lines.append("Nothing to do: the CRM already holds what the rules want.")
+        _print(lines, console, page)
         return
     shown = plan.changes if limit is None else plan.changes[:limit]
-    lines = [line for change in shown for line in record_lines(change)]
+    lines += [line for change in shown for line in record_lines(change)]
     for task in plan.tasks[: limit or len(plan.tasks)]:
         lines.append(
             f"[bold]task[/bold] {escape(task.subject)} for {task.related_object} "
@@ -68,6 +73,11 @@ def show_plan(plan: Plan, console: Console, *, limit: int | None = None, page: b
     rest = len(plan.changes) - len(shown)
     if rest > 0:
         lines.append(f"[dim]… and {rest} more records (--limit to see more, --out for all)[/dim]")
+    _print(lines, console, page)
+
+
+def _print(lines: list[str], console: Console, page: bool) -> None:
+    """Through a pager when the terminal is interactive and the lines do not fit."""
     if page and console.is_terminal and len(lines) > console.height:
         with console.pager(styles=True):
             for line in lines:
