@@ -21,7 +21,10 @@ from sync.plan import Plan, RecordChange, TaskChange
 from sync.state import JournalEntry, StateStore
 
 log = logging.getLogger(__name__)
-BATCH = 500  # records re-read and written per step; connectors split to their API maximum
+#: records re-read and written per step; connectors split them to their API maximum, so this
+#: is a multiple of each (HubSpot and Zoho take 100 a request, Salesforce 200): no request goes
+#: out part-full but the last (500 made Salesforce send 200 + 200 + 100)
+BATCH = 1000
 TAGS = "(tags)"
 
 
