@@ -4,7 +4,9 @@ Reading everything walks the list endpoint (100 per page, associations inline). 
 walks search by *keyset*: each request asks again for records modified at or after the last
 timestamp seen, so the 10,000-result cap of search is never reached, records edited during the
 read cannot shift an offset into a gap, and a tie of more records on one millisecond than a page
-holds is walked by id. Archived records are reported as deleted.
+holds is walked by id. When most records changed (search's first page says how many), listing
+them all costs less of HubSpot's limits than searching, and is done instead. Archived records
+are reported as deleted.
 """
 
 from __future__ import annotations
