@@ -16,16 +16,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rich.console import Console
+
 from bench.common import peak_rss_mb, timed
 from sandbox.serve import serve
 from sync.apply import apply_plan
 from sync.config import load_config
 from sync.demo import write_requests
+from sync.plan import Plan
+from sync.render import record_lines
 from sync.runner import Job
 from tests.e2e.sandboxes import SETTINGS, write_config
 
 
-def one_run(job: Job, sandbox, label: str, contacts: int):  # type: ignore[no-untyped-def]
+def one_run(job: Job, sandbox, label: str, contacts: int) -> Plan:  # type: ignore[no-untyped-def]
     stats = sandbox.server.stats
     stats.reset()
     with job.run(label, lock=True) as (run_id, _):
@@ -52,16 +56,13 @@ def one_run(job: Job, sandbox, label: str, contacts: int):  # type: ignore[no-un
     return plan
 
 
-def show_changes(plan, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
-    """What a run that should have been empty still changed: the rule and its reason."""
+def show_changes(plan: Plan, limit: int = 10) -> None:
+    """What a run that should have been empty still changed, with each rule and reason, as
+    ``crmsync plan`` shows it."""
+    console = Console(highlight=False)
     for change in plan.changes[:limit]:
-        print(f"    {change.object_name} {change.record_id}")
-        for fc in change.fields:
-            print(f"      {fc.field}: {fc.before!r} -> {fc.after!r}  [{fc.rule}: {fc.reason}]")
-        for tag in change.tags_add:
-            print(f"      + {tag.tag}  [{tag.rule}: {tag.reason}]")
-        for tag in change.tags_remove:
-            print(f"      - {tag.tag}  [{tag.rule}: {tag.reason}]")
+        for line in record_lines(change):
+            console.print(f"    {line}")
 
 
 def main() -> None:
