@@ -141,6 +141,9 @@ def to_date(value: Any) -> date | None:
     return None if moment is None else moment.date()
 
 
+_NO_VALUES: frozenset[str] = frozenset()  # one object: each new empty frozenset takes 216 bytes
+
+
 def to_set(value: Any) -> frozenset[str]:
     """A multi-select: a ``;``-joined string or an iterable of values, as a frozenset of
     non-blank, stripped strings. Empty and None give the empty set."""
@@ -157,9 +160,6 @@ def to_set(value: Any) -> frozenset[str]:
     return _shared(
         frozenset(text.strip() for p in parts if (text := to_string(p)) and text.strip())
     )
-
-
-_NO_VALUES: frozenset[str] = frozenset()  # one object: each new empty frozenset takes 216 bytes
 
 
 @lru_cache(maxsize=8192)

@@ -1,7 +1,7 @@
 """Shortcuts for tests and benchmarks of the rules: the sandbox generator's data set turned
 straight into the common model, without HTTP (the end-to-end tests take the real path:
 emulator → connector → mapping). Multi-select values go through the mapping's own conversion,
-so a base shares its sets the way a pulled one does)."""
+so a base shares its sets the way a pulled one does."""
 
 from __future__ import annotations
 
